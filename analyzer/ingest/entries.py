@@ -1,0 +1,115 @@
+"""Walk an archive (in stream mode) or a directory as a sequence of raw entries.
+
+An entry is one member with a safe, normalised path. Its data must be read (with `read`)
+before the walk moves on: tar archives are read strictly sequentially (`tarfile` mode ``r|``),
+never extracted and never seeked.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+import tarfile
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, Iterator
+
+from analyzer.ingest.streams import read_bounded_tail
+
+FILE, DIR, SYMLINK, HARDLINK, SPECIAL = "file", "dir", "symlink", "hardlink", "special"
+
+
+@dataclass
+class RawEntry:
+    path: str                      # normalised, relative, '/'-separated ('' when unsafe)
+    raw_name: str                  # as stored in the archive / on disk
+    type: str                      # file | dir | symlink | hardlink | special
+    size: int
+    linkname: str | None = None
+    unsafe: str | None = None      # why the path cannot be used (absolute, '..')
+    opener: Callable[[], BinaryIO] | None = None
+
+    def read(self, cap: int) -> tuple[bytes, int, bool]:
+        """Read the data, keeping at most the last `cap` bytes: (data, size, truncated)."""
+        if self.opener is None:
+            return b"", 0, False
+        stream = self.opener()
+        try:
+            return read_bounded_tail(stream, cap)
+        finally:
+            stream.close()
+
+
+def normalise(name: str) -> tuple[str, str | None]:
+    """Normalise a member name; returns (path, reason it is unsafe or None)."""
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return "", "absolute path"
+    parts = []
+    for part in name.replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            return "", "path with '..'"
+        parts.append(part)
+    return "/".join(parts), None
+
+
+def iter_tar(stream: BinaryIO) -> Iterator[RawEntry]:
+    """Entries of a tar read from a sequential stream (already decompressed)."""
+    with tarfile.open(fileobj=stream, mode="r|", errorlevel=1) as tf:
+        for ti in tf:
+            path, unsafe = normalise(ti.name)
+            if ti.isreg():
+                etype = FILE
+            elif ti.isdir():
+                etype = DIR
+            elif ti.issym():
+                etype = SYMLINK
+            elif ti.islnk():
+                etype = HARDLINK
+            else:
+                etype = SPECIAL
+            opener = (lambda ti=ti: tf.extractfile(ti)) if etype == FILE else None
+            yield RawEntry(path=path, raw_name=ti.name, type=etype, size=ti.size,
+                           linkname=ti.linkname or None, unsafe=unsafe, opener=opener)
+
+
+def iter_directory(root: str) -> Iterator[RawEntry]:
+    """Entries of a directory tree; links are reported as links, never followed out."""
+    root = os.path.abspath(root)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        names = sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        for name in names:
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            try:
+                st = os.lstat(full)
+            except OSError as exc:
+                yield RawEntry(path=rel, raw_name=rel, type=SPECIAL, size=0, unsafe=f"cannot stat: {exc}")
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                yield RawEntry(path=rel, raw_name=rel, type=SYMLINK, size=0, linkname=os.readlink(full))
+            elif stat.S_ISREG(st.st_mode):
+                yield RawEntry(path=rel, raw_name=rel, type=FILE, size=st.st_size,
+                               opener=lambda full=full: open(full, "rb"))
+            else:
+                yield RawEntry(path=rel, raw_name=rel, type=SPECIAL, size=0)
+
+
+def resolve_link(link_path: str, target: str, root_prefix: str = "") -> str | None:
+    """Archive path a symlink points to, or None when it leaves `root_prefix`.
+
+    `link_path` is the link's own path; relative targets resolve from its folder. Absolute
+    targets are taken relative to the archive root (sos links are relative; an absolute one
+    names the customer's machine, not the archive) only when they stay inside the unit.
+    """
+    if target.startswith("/"):
+        return None
+    base = posixpath.dirname(link_path)
+    joined = posixpath.normpath(posixpath.join(base, target))
+    if joined.startswith("../") or joined == ".." or joined.startswith("/"):
+        return None
+    if root_prefix and not (joined == root_prefix or joined.startswith(root_prefix + "/")):
+        return None
+    return joined

@@ -1,0 +1,164 @@
+"""Run the stages in order: ingest -> parse/scan -> Bundle -> derive -> engine -> report.
+
+Used by the `analyze`, `facts` and `timeline` commands. Library code: it never prints; the
+progress bar writes to stderr only when asked to.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from analyzer import __version__
+from analyzer.bundle import Bundle, InputRecord, NodeInfo
+from analyzer.ingest.collect import InputResult, ReadOptions, read_input
+from analyzer.ingest.identity import identify, merge
+from analyzer.progress import Progress, input_size
+
+INVENTORY_COLUMNS = ["input", "unit", "node", "path", "kind", "status", "bytes", "reason", "parser", "line"]
+
+
+@dataclass
+class IngestSettings:
+    inputs: list[str]
+    node_names: dict[str, str] = field(default_factory=dict)
+    log_patterns: list[tuple[str, str]] = field(default_factory=list)
+    jobs: int = 1
+    show_progress: bool = False
+
+
+def _read_one(args: tuple[str, ReadOptions]) -> InputResult:
+    path, options = args
+    return read_input(path, options)
+
+
+def ingest(settings: IngestSettings) -> list[InputResult]:
+    """Read every input (in parallel processes when jobs > 1 and there are several inputs)."""
+    base = ReadOptions(node_names=dict(settings.node_names), log_patterns=list(settings.log_patterns))
+    if settings.jobs > 1 and len(settings.inputs) > 1:
+        with ProcessPoolExecutor(max_workers=min(settings.jobs, len(settings.inputs))) as pool:
+            results = []
+            for path, result in zip(settings.inputs,
+                                    pool.map(_read_one, [(p, base) for p in settings.inputs])):
+                if settings.show_progress:
+                    Progress(path, 1, True).close(result.status)
+                results.append(result)
+            return results
+    results = []
+    for path in settings.inputs:
+        bar = Progress(path, input_size(path), settings.show_progress)
+        options = ReadOptions(node_names=base.node_names, log_patterns=base.log_patterns, progress=bar)
+        result = read_input(path, options)
+        bar.close(result.status)
+        results.append(result)
+    return results
+
+
+def _events_for_unit(records: list[dict], node: NodeInfo) -> pd.DataFrame | None:
+    if not records:
+        return None
+    df = pd.DataFrame.from_records(records)
+    try:
+        from analyzer.logs.timeutil import to_utc
+    except ImportError:
+        return None
+    df = to_utc(df, node.timezone, node.collected_at)
+    df.insert(0, "node", node.name)
+    return df
+
+
+def build_bundle(results: list[InputResult]) -> Bundle:
+    """Resolve node identities, attach node names to rows and make the fact tables."""
+    nodes: dict[str, NodeInfo] = {}
+    rows: dict[str, list[dict]] = {}
+    inventory: list[dict] = []
+    event_frames: list[pd.DataFrame] = []
+    level_counts: list[dict] = []
+    inputs: list[InputRecord] = []
+    for result in results:
+        record = InputRecord(path=result.path, kind=result.kind, status=result.status,
+                             errors=list(result.errors), bytes_read=result.bytes_read)
+        for inv in result.inventory:
+            inventory.append({**inv, "node": None})
+        for unit in result.units:
+            info = identify(unit)
+            info.inputs = [result.path]
+            node = nodes[info.name] = merge(nodes[info.name], info) if info.name in nodes else info
+            if node.name not in record.nodes:
+                record.nodes.append(node.name)
+            for table, table_rows in unit.rows.items():
+                bucket = rows.setdefault(table, [])
+                for row in table_rows:
+                    row["node"] = node.name
+                    bucket.append(row)
+            for inv in unit.inventory:
+                inventory.append({**inv, "node": node.name})
+            events = _events_for_unit(unit.log_records, node)
+            if events is not None:
+                event_frames.append(events)
+            for level, n in unit.log_counts.items():
+                level_counts.append({"node": node.name, "level": level, "count": n})
+        errors_in_inventory = any(i["status"] == "error" for i in result.inventory) or any(
+            i["status"] == "error" for u in result.units for i in u.inventory)
+        if record.status == "ok" and errors_in_inventory:
+            record.status = "partial"
+        if not result.units and record.status == "ok":
+            record.status = "error"
+            record.errors.append(f"{result.path}: nothing readable found")
+        inputs.append(record)
+    tables = {name: Bundle.frame(r) for name, r in rows.items()}
+    tables["inventory"] = pd.DataFrame.from_records(inventory, columns=INVENTORY_COLUMNS)
+    if event_frames:
+        events = pd.concat(event_frames, ignore_index=True)
+        if "ts" in events.columns:
+            events = events.sort_values(["ts", "node", "file", "line"], kind="stable", na_position="last")
+        tables["events"] = events.reset_index(drop=True)
+    if level_counts:
+        tables["log_levels"] = (pd.DataFrame.from_records(level_counts)
+                                .groupby(["node", "level"], as_index=False)["count"].sum())
+    tables["nodes"] = pd.DataFrame.from_records([n.as_dict() for n in nodes.values()])
+    bundle = Bundle(nodes=dict(sorted(nodes.items())), tables=tables, inputs=inputs)
+    derive(bundle)
+    return bundle
+
+
+def derive(bundle: Bundle) -> None:
+    """Tables computed from other tables (VIPs, Galera bootstrap candidate, expected containers)."""
+    from analyzer.derive import run_all
+
+    run_all(bundle)
+
+
+@dataclass
+class AnalysisResult:
+    bundle: Bundle
+    engine_result: object
+    incidents: list[dict]
+    report: dict
+
+
+def analyze(settings: IngestSettings, rule_dirs: list[str], argv: list[str] | None = None) -> AnalysisResult:
+    """Everything `sos-analyzer analyze` does before writing: returns the report dict too."""
+    from analyzer.engine import evaluate, load_rules
+    from analyzer.logs.incidents import find_incidents
+    from analyzer.report.model import build
+
+    ruleset = load_rules(extra_dirs=rule_dirs)
+    settings.log_patterns = list(ruleset.log_patterns())
+    bundle = build_bundle(ingest(settings))
+    engine_result = evaluate(ruleset, bundle)
+    events = bundle.table("events")
+    incidents = find_incidents(events) if not events.empty else []
+    meta = {"name": "sos-analyzer", "version": __version__,
+            "generated_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "argv": list(argv or []), "cwd_free": True}
+    report = build(bundle, engine_result, incidents, meta)
+    return AnalysisResult(bundle=bundle, engine_result=engine_result, incidents=incidents, report=report)
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
