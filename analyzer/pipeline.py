@@ -108,7 +108,11 @@ def build_bundle(results: list[InputResult]) -> Bundle:
             record.status = "partial"
         if not result.units and record.status == "ok":
             record.status = "error"
-            record.errors.append(f"{result.path}: nothing readable found")
+            record.errors.append(f"{result.path}: nothing readable found (empty archive or folder, "
+                                 f"or no member the catalogue knows)")
+        for err in record.errors:
+            inventory.append({"input": result.path, "unit": None, "node": None, "path": "", "kind": None,
+                              "status": "error", "bytes": 0, "reason": err, "parser": None, "line": None})
         inputs.append(record)
     tables = {name: Bundle.frame(r) for name, r in rows.items()}
     tables["inventory"] = pd.DataFrame.from_records(inventory, columns=INVENTORY_COLUMNS)

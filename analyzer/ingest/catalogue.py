@@ -77,6 +77,13 @@ def glob_to_regex(pattern: str) -> str:
     return "".join(out)
 
 
+def _literal_prefix(pattern: str) -> str:
+    for i, c in enumerate(pattern):
+        if c in "*?[":
+            return pattern[:i]
+    return pattern
+
+
 def _literal_length(pattern: str) -> int:
     return sum(1 for c in pattern if c not in "*?[]")
 
@@ -89,9 +96,11 @@ class Catalogue:
         body = "|".join(f"(?P<e{i}>{glob_to_regex(e.pattern)})" for i, e in enumerate(self.entries))
         self._regex = re.compile(body) if body else None
         self.kinds = sorted({e.kind for e in self.entries})
+        # literal prefixes of every pattern: a path starting with none of them cannot match
+        self._prefixes = tuple(sorted({_literal_prefix(e.pattern) for e in self.entries}))
 
     def match(self, path: str) -> Match | None:
-        if self._regex is None:
+        if self._regex is None or not path.startswith(self._prefixes):
             return None
         m = self._regex.fullmatch(path)
         if m is None:

@@ -24,8 +24,8 @@ from analyzer.ingest.entries import (DIR, FILE, HARDLINK, SPECIAL, SYMLINK, RawE
                                      iter_tar, resolve_link)
 from analyzer.ingest.member import Member
 from analyzer.ingest.sniff import sniff_kind
-from analyzer.ingest.streams import (CountingReader, decompressing_reader, is_tar_header,
-                                     looks_like_tar_name, read_bounded_tail, sniff_compression)
+from analyzer.ingest.streams import (CountingReader, Prepended, decompressing_reader, is_tar_header,
+                                     looks_like_tar_name, read_bounded_tail, read_head, sniff_compression)
 
 # Kinds kept as text for node identity (they may also have a parser).
 IDENTITY_KINDS = {"hostname", "hostname_fqdn", "hostnamectl", "date", "date_utc", "timedatectl",
@@ -306,19 +306,17 @@ def read_input(path: str, options: ReadOptions | None = None) -> InputResult:
         compression = sniff_compression(head)
         try:
             stream = decompressing_reader(buffered, compression)
-            stream = io.BufferedReader(stream, buffer_size=1 << 20) if compression else stream
-            first = stream.peek(512)[:512] if hasattr(stream, "peek") else b""
+            first = read_head(stream, 512)
         except READ_ERRORS as exc:
             return InputResult(path=path, kind="file", status="error",
                                errors=[f"{path}: damaged {compression} data: {exc}"])
-        if first and is_tar_header(first):
+        stream = Prepended(first, stream)
+        if is_tar_header(first) or (first == b"\0" * 512 and (compression or looks_like_tar_name(path))):
             result = InputResult(path=path, kind="sosreport")
             _read_tar_stream(stream, path, result, options, scanner, depth=0, prefix="")
             result.bytes_read = counting.count
             return result
-        if compression:
-            return _read_loose(path, stream, options, scanner, compression, counting)
-        return _read_loose(path, buffered, options, scanner, None, counting)
+        return _read_loose(path, stream, options, scanner, compression, counting)
 
 
 def _unit_name_from_input(path: str) -> str:
@@ -404,13 +402,14 @@ def _read_nested(e: RawEntry, input_path: str, result: InputResult, options: Rea
     result.kind = "bundle"
     inner = e.opener()
     try:
-        buffered = io.BufferedReader(inner, buffer_size=1 << 20) if not hasattr(inner, "peek") else inner
-        compression = sniff_compression(buffered.peek(6)[:6])
-        stream = decompressing_reader(buffered, compression)
-        stream = io.BufferedReader(stream, buffer_size=1 << 20) if compression else stream
-        if not is_tar_header(stream.peek(512)[:512]):
+        magic = read_head(inner, 6)
+        compression = sniff_compression(magic)
+        stream = decompressing_reader(Prepended(magic, inner), compression)
+        first = read_head(stream, 512)
+        if not is_tar_header(first):
             result.inventory.append(_inv(input_path, name, None, "skipped", e.size, "not a tar archive"))
             return
+        stream = Prepended(first, stream)
         before = len(result.errors)
         _read_tar_stream(stream, input_path, result, options, scanner, depth + 1, name + "/")
         if len(result.errors) > before and result.status == "ok":
@@ -432,7 +431,8 @@ def _read_loose(path: str, stream: BinaryIO, options: ReadOptions, scanner, comp
     """A loose file: recognise it by content and treat it as a one-member unit."""
     result = InputResult(path=path, kind="file")
     try:
-        head = stream.peek(65536) if hasattr(stream, "peek") else b""
+        head = read_head(stream, 65536)
+        stream = Prepended(head, stream)
         guess = sniff_kind(head)
         if guess is None:
             # a catalogued name (e.g. haproxy.cfg) still counts

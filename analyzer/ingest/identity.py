@@ -201,6 +201,8 @@ def _sos_version(unit: UnitResult) -> str | None:
 def identify(unit: UnitResult) -> NodeInfo:
     """NodeInfo of a unit; the name is the short host name (domain stripped)."""
     fqdn = _hostname(unit)
+    if unit.kind == "container-export":
+        fqdn = None   # etc/hostname of a container is its id, not a host
     if unit.name_hint:
         name = unit.name_hint
     elif fqdn:

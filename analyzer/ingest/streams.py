@@ -118,3 +118,41 @@ def read_bounded_tail(stream: BinaryIO, cap: int, chunk: int = 1 << 20) -> tuple
         if 0 <= nl < len(data) - 1:
             data = data[nl + 1:]
     return data, total, truncated
+
+
+class Prepended(io.RawIOBase):
+    """A stream that yields `head` first, then the rest of `stream` (peek without buffering ahead)."""
+
+    def __init__(self, head: bytes, stream: BinaryIO):
+        self._head = head
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        if self._head:
+            if n is None or n < 0:
+                data, self._head = self._head + self._stream.read(), b""
+                return data
+            data, self._head = self._head[:n], self._head[n:]
+            return data
+        return self._stream.read(n)
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+
+def read_head(stream: BinaryIO, n: int) -> bytes:
+    """Read up to `n` bytes (fewer only at the end of the stream)."""
+    parts = []
+    got = 0
+    while got < n:
+        block = stream.read(n - got)
+        if not block:
+            break
+        parts.append(block)
+        got += len(block)
+    return b"".join(parts)
