@@ -1,0 +1,78 @@
+"""Message signatures: the message with its variable parts masked, so that repeats fold.
+
+    >>> signature("Failed to connect to 10.0.0.5:5672 after 3 tries (req-4f1d2a3c-...)")
+    'Failed to connect to <ip> after <n> tries (<req>)'
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+MAX_SIGNATURE_INPUT = 400
+
+# Order matters: the longest, most specific shapes first.
+_MASKS = [
+    (re.compile(r"\breq-[0-9a-fA-F]{8}-?[0-9a-fA-F-]{4,}"), "<req>"),
+    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
+     "<uuid>"),
+    (re.compile(r"<\d+\.\d+\.\d+>"), "<pid>"),  # Erlang pids
+    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b"), "<ip>"),
+    (re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{0,4}(?:%\w+)?(?![\w:])"
+                r"|\[[0-9a-fA-F:]*::[0-9a-fA-F:]*\](?::\d+)?"), "<ip>"),
+    (re.compile(r"(?<![\w.-])(?:/[\w.@+-]+){2,}/?"), "<path>"),
+    (re.compile(r"\b[a-zA-Z][\w-]*(?:\.[a-zA-Z][\w-]*)*\.(?:localdomain|local|com|net|org|"
+                r"internal|lan|example|novalocal|ctlplane|internalapi|storage|storagemgmt|"
+                r"tenant|external|management|redhat\.com)\b"), "<host>"),
+    (re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])"
+                r"[0-9a-fA-F]{8,}\b"), "<hex>"),
+    (re.compile(r"\b(?:[a-z]+-)+\d+\b"), "<host>"),  # controller-0, overcloud-novacompute-1
+    (re.compile(r"[-+]?\b\w*\d\w*\b"), "<n>"),  # numbers and tokens holding digits
+]
+_SPACES = re.compile(r"\s+")
+
+
+def signature(message: str) -> str:
+    """`message` with uuids, request ids, hex, IPs, numbers, paths and host names masked."""
+    text = (message or "")[:MAX_SIGNATURE_INPUT]
+    for regex, marker in _MASKS:
+        text = regex.sub(marker, text)
+    return _SPACES.sub(" ", text).strip()
+
+
+FOLD_COLUMNS = ("signature", "level", "services", "count", "nodes", "count_by_node",
+                "first_seen", "last_seen", "example")
+
+
+def fold(events_df: pd.DataFrame) -> pd.DataFrame:
+    """One row per signature: level (the worst seen), services, count, nodes, count_by_node
+    ({node: count}), first_seen/last_seen (UTC) and an example message; most frequent first.
+
+    Needs the events columns signature, level, message, ts, and node/service when present.
+    """
+    if events_df.empty:
+        return pd.DataFrame(columns=list(FOLD_COLUMNS))
+    rank = {"CRITICAL": 0, "ERROR": 1, "WARNING": 2, "INFO": 3, "DEBUG": 4}
+    df = events_df
+    node = df["node"] if "node" in df else pd.Series("", index=df.index)
+    service = df["service"] if "service" in df else pd.Series("", index=df.index)
+    rows = []
+    for sig, group in df.groupby("signature", sort=False):
+        nodes = node.loc[group.index].fillna("")
+        by_node = {str(k): int(v) for k, v in nodes.value_counts().sort_index().items()}
+        ts = group["ts"].dropna() if "ts" in group else pd.Series([], dtype=object)
+        rows.append({
+            "signature": sig,
+            "level": min(group["level"], key=lambda lv: rank.get(lv, 9)),
+            "services": sorted({str(s) for s in service.loc[group.index].dropna()}),
+            "count": len(group),
+            "nodes": sorted(by_node),
+            "count_by_node": by_node,
+            "first_seen": ts.min() if len(ts) else None,
+            "last_seen": ts.max() if len(ts) else None,
+            "example": group["message"].iloc[0],
+        })
+    out = pd.DataFrame(rows, columns=list(FOLD_COLUMNS))
+    return out.sort_values(["count", "signature"], ascending=[False, True],
+                           ignore_index=True)
