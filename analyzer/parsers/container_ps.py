@@ -16,6 +16,7 @@ from analyzer.errors import ParseError
 from analyzer.parsers.base import parser, partial_error
 from analyzer.parsers.container_common import runtime_from_path, split_image
 from analyzer.parsers.container_table import cut_row, find_header, header_columns
+from analyzer.redact import redact_text
 
 # -- STATUS grammar ------------------------------------------------------------------------
 
@@ -78,15 +79,18 @@ def _command_cell(cell: str) -> tuple[str | None, bool]:
         return None, False
     if text.startswith('"'):
         text = text[1:-1] if text.endswith('"') and len(text) > 1 else text[1:]
-    truncated = text.endswith(("…", "...", '…"'))
-    return text, truncated
+    truncated = text.endswith(("…", "..."))
+    return redact_text(text), truncated
 
 
-def _table_rows(text: str, required: tuple[str, ...], what: str):
-    """(header index, columns, [(line number, cells) ...], first bad line) of an aligned table."""
+def _table_rows(text: str, required: tuple[str, ...], non_empty: tuple[str, ...], what: str):
+    """(columns, [(line number, cells) ...], first bad line) of an aligned table.
+
+    A row whose cells straddle the header positions, or lacks one of `non_empty`, is bad.
+    """
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
-        return None, [], [], None
+        return [], [], None
     head = find_header(lines, required)
     if head is None:
         first = next(i for i, line in enumerate(lines) if line.strip())
@@ -94,19 +98,15 @@ def _table_rows(text: str, required: tuple[str, ...], what: str):
     columns = header_columns(lines[head])
     rows, bad = [], None
     for i in range(head + 1, len(lines)):
-        line = lines[i].rstrip("\r\n")
+        line = lines[i]
         if not line.strip():
             continue
         cells = cut_row(line, columns)
-        if cells is None or not all(cells.get(t) for t in _must_have(required)):
+        if cells is None or not all(cells.get(t) for t in non_empty):
             bad = bad or i + 1
             continue
         rows.append((i + 1, cells))
-    return head, columns, rows, bad
-
-
-def _must_have(required: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(t for t in required if t not in ("STATUS",))
+    return columns, rows, bad
 
 
 @parser("container_ps", tables=("containers",))
@@ -118,7 +118,7 @@ def parse_container_ps(text: str, path: str) -> dict[str, list[dict]]:
         4b9f8f2c0d11        192.168.24.1:8787/rhosp13/openstack-rabbitmq:pcmklatest      "/bin/bash /usr/lo..."   3 days ago          Exited (1) 2 hours ago                        rabbitmq-bundle-docker-0
     """
     runtime = runtime_from_path(path)
-    _, _, cells_rows, bad = _table_rows(text, _PS_REQUIRED, "ps")
+    _, cells_rows, bad = _table_rows(text, _PS_REQUIRED, ("CONTAINER ID", "IMAGE", "NAMES"), "ps")
     rows = []
     for line_no, cells in cells_rows:
         status_text = cells.get("STATUS", "")
@@ -168,7 +168,7 @@ def parse_container_images(text: str, path: str) -> dict[str, list[dict]]:
         undercloud.ctlplane:8787/rhosp-rhel8/openstack-rabbitmq  pcmklatest       0c3f6d5e2a10  8 weeks ago  640 MB
     """
     runtime = runtime_from_path(path)
-    _, columns, cells_rows, bad = _table_rows(text, _IMAGES_REQUIRED, "images")
+    columns, cells_rows, bad = _table_rows(text, _IMAGES_REQUIRED, _IMAGES_REQUIRED, "images")
     size_title = next((c.title for c in columns if c.title in ("SIZE", "VIRTUAL SIZE")), None)
     rows = []
     for line_no, cells in cells_rows:
