@@ -379,3 +379,25 @@ def test_only_parse_error_escapes(sample, cut, junk, index):
         PARSERS[index](text, "sos_commands/ceph/x")
     except ParseError:
         pass
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(["health", "checks", "status", "summary", "detail", "osdmap", "num_osds",
+                         "monmap", "mons", "pgmap", "pgs_by_state", "nodes", "stray", "children",
+                         "type", "id", "name", "severity", "message", "quorum_names", "mgrmap"]),
+        children, max_size=5),
+    max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.dictionaries(st.sampled_from(["health", "nodes", "osdmap", "pgmap", "monmap", "checks",
+                                              "status", "summary", "stray", "quorum_names"]),
+                            _json_values, max_size=6),
+       index=st.sampled_from([1, 3, 5]))
+def test_odd_json_structures_give_parse_error_only(data, index):
+    try:
+        PARSERS[index](json.dumps(data), "json_output/x")
+    except ParseError:
+        pass
