@@ -10,7 +10,9 @@ their node). For a ``crm_simulate`` summary only the ``Current cluster status:``
 the transition and the revised status that follow are a simulation, not the cluster's state.
 
 Tables: pcs_cluster (one row), pcs_nodes, pcs_resources (one row per resource instance; a
-bundle replica is one row whatever the detail level), pcs_failed_actions.
+bundle replica is one row whatever the detail level), pcs_failed_actions. Under ``crm_mon -n``
+each implicit member of a bundle (container, remote connection, inner resource) is listed under
+the node it runs on: those rows keep that shape and carry ``grouped_by_node`` True.
 """
 
 from __future__ import annotations
@@ -335,7 +337,7 @@ class _StatusReader:
                 "target_role": None, "pending": None, "probe_result": None, "description": None, "ip": None,
                 "group": group["name"] if group else None, "clone": clone["name"] if clone else None,
                 "promotable": clone["promotable"] if clone else None,
-                "line": lineno}
+                "grouped_by_node": self._frame("node") is not None, "line": lineno}
 
     def _apply(self, row: dict, parsed: dict) -> None:
         for key in ("agent", "agent_class", "agent_provider", "agent_type", "role", "role_normalized",

@@ -1,4 +1,4 @@
-"""`pcs config` and `pcs resource show|config` -> pcs_bundles and pcs_properties.
+"""`pcs config`, `pcs property` and `pcs resource show|config` -> pcs_bundles and pcs_properties.
 
 A bundle definition in the pcs 0.9/0.10 layout (alphabetical options, ``masters=``):
 
@@ -152,8 +152,11 @@ def _read_config(text: str) -> Tables:
         if props_indent is not None:
             m = _PROPERTY.match(stripped)
             if m:
-                properties.append({"property": m["name"], "value": redact_value(m["name"], m["value"].strip()),
-                                   "line": lineno})
+                value = m["value"].strip()
+                default = value.endswith(" (default)")
+                value = value[:-len(" (default)")] if default else value
+                properties.append({"property": m["name"], "value": redact_value(m["name"], value),
+                                   "default": default, "line": lineno})
             continue
         m = _BUNDLE.match(stripped)
         if m:
@@ -168,9 +171,10 @@ def _read_config(text: str) -> Tables:
     return {"pcs_bundles": bundles, "pcs_properties": properties}
 
 
-@parser("pcs_config", tables=("pcs_bundles", "pcs_properties"))
+@parser("pcs_config", "pcs_property", tables=("pcs_bundles", "pcs_properties"))
 def parse_pcs_config(text: str, path: str) -> Tables:
-    """Bundle definitions and cluster properties of `pcs config`. Sample:
+    """Bundle definitions and cluster properties of `pcs config` (and `pcs property list|config
+    --all`, whose ``name=value (default)`` lines set ``default``). Sample:
 
         Cluster Name: tripleo_cluster
         Resources:

@@ -470,6 +470,63 @@ Full list of resources:
     assert heat[1]["disabled"] is True and heat[1]["target_role"] == "Stopped"
 
 
+# sos_commands/pacemaker/crm_mon_-1_-A_-n_-r_-t of an OSP 13 controller (Pacemaker 1.1.21), shortened.
+OSP13_CRM_MON_BY_NODE = """\
+Stack: corosync
+Current DC: controller-0 (version 1.1.21-4.el7-f14e36fd43) - partition with quorum
+Last updated: Thu May 14 05:12:03 2020
+Last change: Thu May 14 04:44:26 2020 by root via crm_resource on controller-0
+
+12 nodes configured
+38 resources configured (1 DISABLED)
+
+Node controller-0 (1): online
+\tip-172.17.1.12\t(ocf::heartbeat:IPaddr2):\tStarted
+\thaproxy-bundle-docker-0\t(ocf::heartbeat:docker):\tStarted
+\tgalera-bundle-docker-0\t(ocf::heartbeat:docker):\tStarted
+\tgalera-bundle-0\t(ocf::pacemaker:remote):\tStarted
+Node controller-1 (2): online
+\tip-10.0.0.110\t(ocf::heartbeat:IPaddr2):\tStarted
+\thaproxy-bundle-docker-1\t(ocf::heartbeat:docker):\tStarted
+GuestNode galera-bundle-0@controller-0: online
+\tgalera\t(ocf::heartbeat:galera):\tMaster
+
+Inactive resources:
+
+ stonith-fence_ipmilan-5254007a8b9c\t(stonith:fence_ipmilan):\tStopped (disabled)
+
+Node Attributes:
+* Node controller-0 (1):
+    + galera-role                     \t: true
+* Node controller-1 (2):
+    + galera-role                     \t: true
+
+Operations:
+* Node controller-0 (1):
+   ip-172.17.1.12: migration-threshold=1000000
+    + (7) start: last-rc-change='Thu May 14 04:40:16 2020' last-run='Thu May 14 04:40:16 2020' exec-time=101ms queue-time=0ms rc=0 (ok)
+"""
+
+
+def test_crm_mon_grouped_by_node():
+    tables = parse_pcs_status(OSP13_CRM_MON_BY_NODE, "sos_commands/pacemaker/crm_mon_-1_-A_-n_-r_-t")
+    nodes = {n["cluster_node"]: (n["kind"], n["host"], n["node_id"]) for n in tables["pcs_nodes"]}
+    assert nodes == {"controller-0": ("member", None, "1"), "controller-1": ("member", None, "2"),
+                     "galera-bundle-0": ("guest", "controller-0", None)}
+    res = tables["pcs_resources"]
+    placed = [(r["resource"], r["location"], r["grouped_by_node"]) for r in res]
+    assert placed == [("ip-172.17.1.12", "controller-0", True), ("haproxy-bundle-docker-0", "controller-0", True),
+                      ("galera-bundle-docker-0", "controller-0", True), ("galera-bundle-0", "controller-0", True),
+                      ("ip-10.0.0.110", "controller-1", True), ("haproxy-bundle-docker-1", "controller-1", True),
+                      ("galera", "galera-bundle-0", True),
+                      ("stonith-fence_ipmilan-5254007a8b9c", None, False)]
+    docker0 = res[2]
+    assert (docker0["kind"], docker0["bundle"], docker0["replica"], docker0["container"]) == (
+        "bundle", "galera-bundle", 0, "galera-bundle-docker-0")
+    assert res[6]["role_normalized"] == "promoted"
+    assert res[7]["disabled"] is True and res[7]["kind"] == "stonith"
+
+
 def test_cluster_not_running_is_a_fact_not_an_error():
     text = "Error: error running crm_mon, is pacemaker running?\n  crm_mon: Error: cluster is not available on this node\n"
     (cluster,) = parse_pcs_status(text, "pcs_status")["pcs_cluster"]

@@ -204,6 +204,32 @@ def test_unbalanced_quote_and_truncated_bundle_raise():
         parse_pcs_config("random text\n", "x")
 
 
+def test_pcs_property_list_and_config_layouts():
+    old = ("Cluster Properties:\n batch-limit: 0\n maintenance-mode: true\n stonith-enabled: false\n"
+           "Node Attributes:\n controller-0: galera-role=true\n")
+    new = ("Cluster Properties: cib-bootstrap-options\n  batch-limit=0 (default)\n"
+           "  maintenance-mode=true\n  stonith-enabled=false\n")
+    for text in (old, new):
+        props = {p["property"]: (p["value"], p["default"]) for p in parse_pcs_config(text, "pcs_property")["pcs_properties"]}
+        assert props["maintenance-mode"] == ("true", False) and props["stonith-enabled"] == ("false", False)
+        assert len(props) == 3
+    assert parse_pcs_config(new, "x")["pcs_properties"][0] == {"property": "batch-limit", "value": "0",
+                                                               "default": True, "line": 2}
+
+
+def test_catalogue_maps_pacemaker_files_to_these_parsers():
+    from analyzer.ingest.catalogue import default_catalogue
+
+    catalogue, registry = default_catalogue(), load_all()
+    for path, fn in [("sos_commands/pacemaker/pcs_config", parse_pcs_config),
+                     ("sos_commands/pacemaker/pcs_property_list_--all", parse_pcs_config),
+                     ("sos_commands/pacemaker/pcs_property_config_--all", parse_pcs_config),
+                     ("sos_commands/pacemaker/pcs_resource_config", parse_pcs_resource_show),
+                     ("sos_commands/pacemaker/pcs_quorum_status", parse_quorum_status),
+                     ("sos_commands/corosync/corosync-quorumtool_-s", parse_quorum_status)]:
+        assert registry[catalogue.match(path).kind].fn is fn, path
+
+
 def test_quorum_status_without_quorum():
     (row,) = parse_quorum_status(PCS_QUORUM_STATUS, "sos_commands/pacemaker/pcs_quorum_status")["pcs_quorum"]
     assert row["quorate"] is False
