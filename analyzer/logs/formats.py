@@ -93,19 +93,23 @@ class LogFormat:
 
     def parse(self, line: bytes) -> dict | None:
         """The fields of a record-start line, or None when `line` does not start a record.
-        Raises TimestampError when the line looks right but its time is impossible."""
+        A line that looks right but whose time is impossible has `ts` None and `ts_error`."""
         m = self.match(line)
         if m is None:
             return None
         g = m.groupdict()
-        ts, has_year = _timestamp(g)
+        ts_error = None
+        try:
+            ts, has_year = _timestamp(g)
+        except TimestampError as exc:
+            ts, has_year, ts_error = None, True, str(exc)
         raw_level = _text(g.get("level"))
         msg = g.get("msg") or b""
         parsed = {
             "ts": ts, "has_year": has_year, "raw_level": raw_level,
             "level": self.level_of(raw_level, msg, g),
             "logger": _text(g.get("logger")), "pid": _text(g.get("pid")),
-            "request_id": None, "context": False, "message": msg,
+            "request_id": None, "context": False, "message": msg, "ts_error": ts_error,
         }
         self.refine(parsed, g)
         return parsed
@@ -143,12 +147,14 @@ class OsloFormat(LogFormat):
     def refine(self, parsed, groups):
         msg = parsed["message"]
         m = _CONTEXT.match(msg)
-        if m:
+        if m and not m.group(1).startswith(b"instance:"):  # `[instance: x]` is no context
             parsed["context"] = True
             reqs = _REQ.findall(m.group(1)[:200])
             if reqs:  # `[req-global req-local user ...]`: the local id is the second
                 parsed["request_id"] = reqs[1 if len(reqs) > 1 and
                                            m.group(1).startswith(reqs[0]) else 0].decode()
+            parsed["message"] = msg[m.end():]
+        elif m:  # a traceback line of an instance-bound record repeats `[instance: x]`
             parsed["message"] = msg[m.end():]
 
     def continues(self, record, parsed, line):
@@ -165,7 +171,7 @@ OSLO = OsloFormat(
     [rb"(?P<Y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d) (?P<H>\d\d):(?P<M>\d\d):(?P<S>\d\d)(?:\.(?P<f>\d+))?"
      rb" (?P<pid>\d+) (?P<level>[A-Z]+) (?P<logger>\S+) ?(?P<msg>.*)"],
     rb" (?:ERROR|WARNING|CRITICAL|TRACE) ",
-    {"INFO": (b" INFO ", b" AUDIT "), "DEBUG": (b" DEBUG ",)},
+    {"INFO": (b" INFO ",), "DEBUG": (b" DEBUG ",)},
 )
 
 
@@ -263,7 +269,7 @@ PACEMAKER.sample = """Pacemaker 2.x, Pacemaker 1.1 and corosync 2 log files:
 
 # --- syslog, journal, haproxy ---------------------------------------------------------------
 
-_PROGRAM = rb" (?P<host>\S+) (?P<logger>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)"
+_PROGRAM = rb" (?P<host>\S+) (?P<logger>[A-Za-z_(][^\s\[:]*)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)"
 
 _SYSLOG_LEVELS = [
     (re.compile(rb"\s*(emerg|alert|crit|critical|error|err|warning|warn)\s*:"), None),
@@ -306,8 +312,8 @@ class SyslogFormat(LogFormat):
 
 SYSLOG = SyslogFormat(
     "syslog", _SYSLOG_LEVELS,
-    rb"rror|RROR|[Ff]ail|FAIL|[Cc]rit|CRIT|[Ww]arn|WARN|segfault|memory|oom-killer|Call Trace|"
-    rb"Traceback|emerg|alert|panic|blocked for|lvl=|level=")
+    rb"rror|ERROR|Fail|fail|crit|warn|Warn|WARN|segfault|Out of memory|Call Trace|Traceback|"
+    rb"lvl=")
 JOURNAL = SyslogFormat("journal", SYSLOG.rules, SYSLOG.candidates.pattern)
 HAPROXY = SyslogFormat(
     "haproxy", _HAPROXY_LEVELS, rb" is DOWN|no server available|ALERT|[Ee]rror| 5\d\d ",
@@ -367,7 +373,7 @@ class CephFormat(LogFormat):
 
 CEPH = CephFormat(
     "ceph",
-    [_ISO + rb" (?P<logger>\S+) (?P<addr>\S+) (?P<seq>\d+) : (?P<chan>\S+) "
+    [_ISO + rb" (?P<logger>\S+) (?:\S+ )?\S+ (?P<seq>\d+) : (?P<chan>\S+) "
      rb"\[(?P<level>[A-Z]{3})\] (?P<msg>.*)",
      _ISO + rb" (?P<pid>[0-9a-f]{6,16}) +(?P<level>-?\d+) (?P<msg>.*)"],
     rb"\[(?:WRN|ERR|SEC)\]| -1 ",
@@ -397,10 +403,7 @@ class ContainerOutputFormat(LogFormat):
     def refine(self, parsed, groups):
         inner = parsed["message"]
         for fmt in _INNER_FORMATS:
-            try:
-                sub = fmt.parse(inner)
-            except TimestampError:
-                sub = None
+            sub = fmt.parse(inner)
             if sub is not None and sub["level"] is not None:
                 parsed.update(level=sub["level"], raw_level=sub["raw_level"],
                               logger=sub["logger"], request_id=sub["request_id"],
@@ -516,8 +519,5 @@ def sniff(data: bytes, hint: str | None) -> LogFormat:
 def _sniff_parses(fmt: LogFormat, line: bytes) -> bool:
     """A line counts for a format when it parses with a known level (or a valid time for
     formats whose level comes from the message)."""
-    try:
-        parsed = fmt.parse(line)
-    except TimestampError:
-        return False
-    return parsed is not None and parsed["level"] is not None
+    parsed = fmt.parse(line)
+    return parsed is not None and parsed["level"] is not None and not parsed["ts_error"]

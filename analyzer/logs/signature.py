@@ -30,15 +30,29 @@ _MASKS = [
     (re.compile(r"\b(?:[a-z]+-)+\d+\b"), "<host>"),  # controller-0, overcloud-novacompute-1
     (re.compile(r"[-+]?\b\w*\d\w*\b"), "<n>"),  # numbers and tokens holding digits
 ]
-_SPACES = re.compile(r"\s+")
+
+
+_TOKEN_CACHE: dict[str, str] = {}
+_TOKEN_CACHE_SIZE = 100_000
+
+
+def _mask_token(token: str) -> str:
+    masked = _TOKEN_CACHE.get(token)
+    if masked is None:
+        masked = token
+        for regex, marker in _MASKS:
+            masked = regex.sub(marker, masked)
+        if len(_TOKEN_CACHE) >= _TOKEN_CACHE_SIZE:
+            _TOKEN_CACHE.clear()
+        _TOKEN_CACHE[token] = masked
+    return masked
 
 
 def signature(message: str) -> str:
-    """`message` with uuids, request ids, hex, IPs, numbers, paths and host names masked."""
-    text = (message or "")[:MAX_SIGNATURE_INPUT]
-    for regex, marker in _MASKS:
-        text = regex.sub(marker, text)
-    return _SPACES.sub(" ", text).strip()
+    """`message` with uuids, request ids, hex, IPs, numbers, paths and host names masked
+    (whitespace collapsed). Works token by token: words of letters are kept as they are."""
+    return " ".join(token if token.isalpha() else _mask_token(token)
+                    for token in (message or "")[:MAX_SIGNATURE_INPUT].split())
 
 
 FOLD_COLUMNS = ("signature", "level", "services", "count", "nodes", "count_by_node",
