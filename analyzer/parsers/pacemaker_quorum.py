@@ -93,7 +93,13 @@ def _quorum(text: str) -> dict:
 
 @parser("pcs_quorum_status", tables=("pcs_quorum",))
 def parse_quorum_status(text: str, path: str) -> Tables:
-    """Quorum state of one node: quorate, votes, members (sample in the module docstring)."""
+    """Quorum state of one node: quorate, votes, members. Sample (full one in the module docstring):
+
+        Quorate:          Yes
+        Expected votes:   3
+        Total votes:      3
+             1          1         NR controller-0 (local)
+    """
     try:
         row = _quorum(text)
     except ParseError:

@@ -527,6 +527,23 @@ def test_crm_mon_grouped_by_node():
     assert res[7]["disabled"] is True and res[7]["kind"] == "stonith"
 
 
+def test_lowercase_podman_container_set_of_pacemaker_2_0_1():
+    text = """\
+Full list of resources:
+
+ podman container set: galera-bundle [192.168.24.1:8787/rhosp15/openstack-mariadb:pcmklatest]
+   galera-bundle-0\t(ocf::heartbeat:galera):\tMaster controller-0
+   galera-bundle-1\t(ocf::heartbeat:galera):\tSlave controller-1
+ podman container: openstack-cinder-volume [192.168.24.1:8787/rhosp15/openstack-cinder-volume:pcmklatest]
+   openstack-cinder-volume-podman-0\t(ocf::heartbeat:podman):\tStarted controller-0
+"""
+    res = parse_pcs_status(text, "pcs_status")["pcs_resources"]
+    assert [(r["bundle"], r["replica"], r["container"], r["role_normalized"]) for r in res] == [
+        ("galera-bundle", 0, "galera-bundle-podman-0", "promoted"),
+        ("galera-bundle", 1, "galera-bundle-podman-1", "unpromoted"),
+        ("openstack-cinder-volume", 0, "openstack-cinder-volume-podman-0", "started")]
+
+
 def test_cluster_not_running_is_a_fact_not_an_error():
     text = "Error: error running crm_mon, is pacemaker running?\n  crm_mon: Error: cluster is not available on this node\n"
     (cluster,) = parse_pcs_status(text, "pcs_status")["pcs_cluster"]
