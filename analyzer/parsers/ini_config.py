@@ -16,7 +16,8 @@ path in the sosreport), service (from ``puppet-generated/<svc>/``, ``config-data
 Secrets never leave the parser: the values of password/secret/token/key options and the
 credentials inside URLs (``transport_url`` with several hosts, ``[database] connection``,
 ``backend_url``) are replaced by `analyzer.redact` markers; ``secret`` is True when the value
-was, or would be, replaced.
+was, or would be, replaced. Values that sos already masked (``*********``) are kept as sos wrote
+them: a marker of the stars would make every masked value look like the same secret.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ _SECTION = re.compile(r"^\[(?P<name>[^\]]*)\]\s*(?:[#;].*)?$")
 # Credentials of the second and later hosts of a multi-host URL:
 # rabbit://guest:pw@ctl-0:5672,guest:pw@ctl-1:5672/  (redact_value masks only the first)
 _MORE_HOST_CREDENTIALS = re.compile(r"(?<=,)(?P<user>[^\s/@:,]*):(?P<password>[^\s/@,]+)@")
+# sos' own masking of OpenStack configs (`password=*********`)
+_SOS_MASK = re.compile(r"\*{3,}")
 # Secret options the shared list does not know.
 _MORE_SECRET_OPTIONS = re.compile(r"(^|[_-])sst_auth$|^wsrep_sst_auth$", re.IGNORECASE)
 
@@ -63,7 +66,9 @@ def _redact(option: str, value: str | None) -> tuple[str | None, bool]:
         safe = _MORE_HOST_CREDENTIALS.sub(
             lambda m: m.group(0) if m.group("password").startswith(MARKER_PREFIX)
             else f"{m.group('user')}:{secret_marker(m.group('password'))}@", safe)
-    return safe, safe != value or is_secret_option(option)
+    for masked in set(_SOS_MASK.findall(value)):    # sos already masked it: keep its stars
+        safe = safe.replace(secret_marker(masked), masked)
+    return safe, safe != value or is_secret_option(option) or bool(_SOS_MASK.search(value))
 
 
 def _unquote(value: str) -> str:

@@ -194,6 +194,17 @@ def test_service_from_path(path, service):
     assert service_of(path) == service
 
 
+def test_values_masked_by_sos_stay_as_sos_wrote_them():
+    text = ("[DEFAULT]\ntransport_url=*********\n[database]\n"
+            "connection=mysql+pymysql://neutron:*********@172.17.1.150/ovs_neutron\n"
+            "[nova]\npassword=*********\n")
+    rows = _rows(text, "var/lib/config-data/puppet-generated/neutron/etc/neutron/neutron.conf")
+    assert [(r["option"], r["value"], r["secret"]) for r in rows] == [
+        ("transport_url", "*********", True),
+        ("connection", "mysql+pymysql://neutron:*********@172.17.1.150/ovs_neutron", True),
+        ("password", "*********", True)]
+
+
 def test_broken_section_header_keeps_rows_before():
     with pytest.raises(ParseError) as err:
         _rows("[DEFAULT]\ndebug=True\n[keystone_authtoken\npassword=x\n")
