@@ -46,9 +46,15 @@ def _observer(df: pd.DataFrame, bundle: Bundle) -> str | None:
 
 
 def _view(df: pd.DataFrame, observer: str | None) -> pd.DataFrame:
+    """The rows of `observer`, from one output only (`pcs status --full` and `crm_mon` say the same)."""
     if df.empty or observer is None or "node" not in df.columns:
         return df
-    return df[df["node"] == observer]
+    rows = df[df["node"] == observer]
+    if "source" not in rows.columns or rows["source"].nunique(dropna=True) < 2:
+        return rows
+    sizes = rows["source"].value_counts()
+    best = max(sizes.index, key=lambda src: (sizes[src], "pcs_status" in str(src), str(src)))
+    return rows[rows["source"] == best]
 
 
 def _resource_rows(resources: pd.DataFrame, columns: list[str]) -> list[dict]:
@@ -152,12 +158,12 @@ def _bind_address(bind: str) -> str:
 
 def haproxy_listens(proxies: pd.DataFrame, servers: pd.DataFrame) -> list[dict]:
     """Each listen/backend with its binds and servers; a server line missing on some nodes is flagged."""
-    proxy_rows = records(proxies, ["node", "name", "kind", "mode", "binds"])
+    proxy_rows = records(proxies, ["node", "proxy", "name", "kind", "mode", "binds"])
     server_rows = records(servers, ["node", "proxy", "server", "address", "port", "check",
                                     "backup", "disabled", "status"])
     by_name: dict[str, dict] = {}
     for row in proxy_rows:
-        name = text(row["name"])
+        name = text(row["proxy"]) or text(row["name"])
         if not name or (text(row["kind"]) or "") in ("global", "defaults"):
             continue
         item = by_name.setdefault(name, {"name": name, "kind": text(row["kind"]), "mode": text(row["mode"]),
@@ -223,6 +229,17 @@ def vip_map(vips: pd.DataFrame, resources: pd.DataFrame, listens: list[dict]) ->
     return sorted(out, key=lambda v: (v["network"] or "~", v["address"]))
 
 
+def _cluster_nodes(pcs_nodes: pd.DataFrame) -> list[dict]:
+    """Each cluster node once (members, then remote and guest nodes)."""
+    seen, out = set(), []
+    for row in records(pcs_nodes, ["cluster_node", "state", "kind"]):
+        name = text(row["cluster_node"])
+        if name and name not in seen:
+            seen.add(name)
+            out.append({"name": name, "state": text(row["state"]), "kind": text(row["kind"])})
+    return sorted(out, key=lambda n: (n["kind"] not in (None, "member"), n["name"]))
+
+
 def build_ha(bundle: Bundle) -> dict:
     """The `ha` section of the report."""
     resources_all = bundle.table("pcs_resources")
@@ -239,16 +256,16 @@ def build_ha(bundle: Bundle) -> dict:
     proxies, servers = bundle.table("haproxy_proxies"), bundle.table("haproxy_servers")
     listens = haproxy_listens(proxies, servers)
     failed = records(_view(bundle.table("pcs_failed_actions"), observer),
-                     ["resource", "operation", "on_node", "status", "exitreason", "last_rc_change"])
+                     ["resource", "operation", "on_node", "status", "rc_text", "exitreason", "last_rc_change"])
     return {
         "collected": bool(not resources_all.empty),
         "observed_on": observer,
-        "cluster_nodes": [{"name": text(r["cluster_node"]), "state": text(r["state"]), "kind": text(r["kind"])}
-                          for r in records(pcs_nodes, ["cluster_node", "state", "kind"])],
+        "cluster_nodes": _cluster_nodes(pcs_nodes),
         "nodes": columns,
         "bundles": grid,
         "resources": _other_resources(resources),
-        "failed_actions": [{k: text(v) for k, v in row.items()} for row in failed],
+        "failed_actions": [{k: text(v) for k, v in row.items() if k != "rc_text"}
+                           | {"status": text(row["rc_text"]) or text(row["status"])} for row in failed],
         "vips_collected": bool(not bundle.table("vips").empty or not resources.empty),
         "vips": vip_map(bundle.table("vips"), resources, listens),
         "haproxy_collected": bool(not proxies.empty or not servers.empty),

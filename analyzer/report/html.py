@@ -56,7 +56,8 @@ def _static(name: str) -> Markup:
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("analyzer.report", "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        finalize=lambda value: "" if value is None else value)
     env.filters.update(when=display_time, size=_size)
     env.globals.update(duration=_duration, is_web_link=_is_web_link, static=_static,
                        severity_labels=SEVERITY_LABELS)

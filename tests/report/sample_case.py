@@ -106,7 +106,7 @@ def _haproxy(hostile: bool) -> tuple[list[dict], list[dict]]:
         line = 40
         for name, (mode, binds, port, net) in listens.items():
             line += 10
-            proxies.append({"node": node, "source": HAPROXY_CFG, "line": line, "name": name, "kind": "listen",
+            proxies.append({"node": node, "source": HAPROXY_CFG, "line": line, "proxy": name, "kind": "listen",
                             "mode": mode, "binds": binds})
             for i, ctl in enumerate(CONTROLLERS):
                 if name == "mysql" and node == "controller-2" and ctl == "controller-1":
