@@ -51,7 +51,7 @@ MEMBERSHIPS = (
     MembershipPattern("cluster.pacemaker_dc", r"Set DC to (?P<key>[\w.-]+)", "DC election",
                       _CLUSTER_LOGS, unique=False),
     MembershipPattern("cluster.galera_view",
-                      r"view ?\(view_id\((?P<key>[A-Z]+,[0-9a-f-]+,\d+)\)", "Galera view",
+                      r"view ?\(view_id\((?P<key>[A-Z_]+,[0-9a-f-]+,\d+)\)", "Galera view",
                       _GALERA_LOGS),
     MembershipPattern("cluster.galera_new_view",
                       r"New cluster view: global state: (?P<key>[0-9a-f-]+:-?\d+, view# \d+)",
