@@ -71,6 +71,29 @@ def _events_for_unit(records: list[dict], node: NodeInfo) -> pd.DataFrame | None
     return df
 
 
+# The same cluster state is printed by `pcs status --full`, `pcs status` and `crm_mon`; a node
+# keeps the rows of the most complete one so resources are not counted twice.
+STATUS_TABLES = ("pcs_cluster", "pcs_nodes", "pcs_resources", "pcs_failed_actions")
+STATUS_SOURCE_RANK = (("pcs_status_--full", 0), ("pcs_status", 1), ("crm_mon", 2))
+
+
+def _source_rank(source: str) -> int:
+    name = source.rsplit("/", 1)[-1]
+    for marker, rank in STATUS_SOURCE_RANK:
+        if name.startswith(marker):
+            return rank
+    return 3
+
+
+def prefer_one_source(rows: list[dict]) -> list[dict]:
+    """Per node, keep only the rows of the best-ranked status source."""
+    best: dict[str, int] = {}
+    for row in rows:
+        rank = _source_rank(str(row.get("source", "")))
+        best[row["node"]] = min(rank, best.get(row["node"], rank))
+    return [r for r in rows if _source_rank(str(r.get("source", ""))) == best[r["node"]]]
+
+
 def build_bundle(results: list[InputResult]) -> Bundle:
     """Resolve node identities, attach node names to rows and make the fact tables."""
     nodes: dict[str, NodeInfo] = {}
@@ -114,6 +137,9 @@ def build_bundle(results: list[InputResult]) -> Bundle:
             inventory.append({"input": result.path, "unit": None, "node": None, "path": "", "kind": None,
                               "status": "error", "bytes": 0, "reason": err, "parser": None, "line": None})
         inputs.append(record)
+    for table in STATUS_TABLES:
+        if table in rows:
+            rows[table] = prefer_one_source(rows[table])
     tables = {name: Bundle.frame(r) for name, r in rows.items()}
     tables["inventory"] = pd.DataFrame.from_records(inventory, columns=INVENTORY_COLUMNS)
     if event_frames:

@@ -6,10 +6,13 @@ import re
 
 # (kind, hint, regex over the first 64 KiB); first match wins, most specific first.
 SIGNATURES: list[tuple[str, str | None, re.Pattern]] = [
-    ("pcs_status", None, re.compile(r"^\s*(Cluster name:|Cluster Summary:|Stack: (corosync|classic)|Current DC:)", re.M)),
-    ("crm_mon", None, re.compile(r"^\s*(Last updated:|Full List of Resources:|\d+ nodes? configured)", re.M)),
     ("rabbitmq_report", None, re.compile(r"^(Reporting server status|Status of node \S+ \.\.\.)", re.M)),
     ("rabbitmq_cluster_status", None, re.compile(r"^Cluster status of node ", re.M)),
+    ("pcs_config", None, re.compile(r"^Cluster Name: \S+\s*\n(?:.*\n){0,40}?\s*(Resources:|Corosync Nodes:)", re.M)),
+    ("pcs_status", None, re.compile(r"^\s*(Cluster name:|Cluster Summary:|Stack: (corosync|classic)|Current DC:|"
+                                    r"Current cluster status:)", re.M)),
+    ("pcs_quorum_status", None, re.compile(r"^Quorum information\s*\n-+", re.M)),
+    ("crm_mon", None, re.compile(r"^\s*(Last updated:|Full List of Resources:|\d+ nodes? configured)", re.M)),
     ("galera_status", None, re.compile(r"\bwsrep_(cluster_size|local_state_comment|cluster_status)\b")),
     ("grastate", None, re.compile(r"^# GALERA saved state", re.M)),
     ("haproxy_cfg", None, re.compile(r"^\s*(listen|frontend|backend)\s+\S+", re.M)),
