@@ -18,7 +18,7 @@ MARKER_PREFIX = "[redacted:"
 SECRET_OPTION = re.compile(
     r"(pass(word|wd)?|secret|token|(^|_)key$|_key_|private|credential|auth_key|api_key|"
     r"rabbit_password|admin_password|connection_password|transport_url|connection$|"
-    r"fernet|encryption_key|memcache_secret_key)", re.IGNORECASE)
+    r"fernet|encryption_key|memcache_secret_key|sst_auth|^auth$)", re.IGNORECASE)
 _NOT_SECRET_OPTION = re.compile(r"(^|_)(file|path|dir|length|type|expiration|timeout|backend|"
                                 r"driver|enabled|provider|format|prefix|algorithm|user|username|name|"
                                 r"auth_type|ttl|cache|method)$", re.IGNORECASE)
@@ -51,12 +51,20 @@ _PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z 
                           re.DOTALL)
 
 
-def _url(m: re.Match) -> str:
-    cred = m.group("cred")
-    user, _, password = cred.partition(":")
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s\"'<>]+")
+# user:password@ right after the scheme or after a comma (multi-host transport_url)
+_URL_HOST_CREDENTIALS = re.compile(r"(?P<lead>//|,)(?P<user>[^\s/@:,]*):(?P<password>[^\s/@,]*)@")
+
+
+def _url_password(m: re.Match) -> str:
+    password = m.group("password")
     if password.startswith(MARKER_PREFIX):
         return m.group(0)
-    return f"{m.group('scheme')}{user}:{secret_marker(password)}@"
+    return f"{m.group('lead')}{m.group('user')}:{secret_marker(password)}@"
+
+
+def _url(m: re.Match) -> str:
+    return _URL_HOST_CREDENTIALS.sub(_url_password, m.group(0))
 
 
 def _assign(m: re.Match) -> str:
@@ -73,7 +81,7 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     text = _PRIVATE_KEY.sub(lambda m: secret_marker(m.group(0)), text)
-    text = _URL_CREDENTIALS.sub(_url, text)
+    text = _URL.sub(_url, text)
     text = _AUTH_HEADER.sub(lambda m: m.group("key") + secret_marker(m.group("value")), text)
     text = _ASSIGNMENT.sub(_assign, text)
     text = _FERNET.sub(lambda m: secret_marker(m.group(0)), text)
