@@ -202,6 +202,15 @@ def _group_context(case: Case, rows: pd.DataFrame) -> tuple[dict, list[str]]:
 # kinds
 
 
+def _with_fields(rule: Rule, case: Case, rows: pd.DataFrame) -> pd.DataFrame:
+    """Add the rule's computed `fields` (for templates) to the matched rows."""
+    if not rule.fields:
+        return rows
+    env = case.env(rows, rule)
+    values = {name: expression.evaluate(env) for name, expression in rule.fields.items()}
+    return rows.assign(**values)
+
+
 def eval_table(rule: Rule, case: Case) -> list[dict]:
     frame = case.frame(rule.table)
     if rule.join:
@@ -217,6 +226,7 @@ def eval_table(rule: Rule, case: Case) -> list[dict]:
     rows = frame[rule.where.mask(env)] if rule.where else frame
     if rows.empty:
         return []
+    rows = _with_fields(rule, case, rows)
     group = _default_group(rule, rows)
     keys = _text_key(rows, group)
     text_columns = _evidence_columns(rule, frame)

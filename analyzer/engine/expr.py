@@ -15,6 +15,7 @@ evaluated over a DataFrame (one boolean per row) or over a group of rows (one va
     atom       := timestamp | duration | number | string | true | false | null
                 | list | function "(" [expr ("," expr)*] ")" | column | "(" expr ")"
     column     := name ("." name)*          (dots reach into dict values)
+    string     := '"' ... '"' | "'" ... "'"  (raw: backslashes kept as written, \" is a quote)
     duration   := (number ("ms"|"s"|"m"|"h"|"d"|"w"))+       e.g. 90s, 5m, 1h30m
     timestamp  := YYYY-MM-DD[THH:MM[:SS[.f]][Z|+HH:MM]]     (UTC when no zone is given)
 
@@ -569,9 +570,9 @@ def _build_grammar():
     lpar, rpar = pp.Suppress("("), pp.Suppress(")")
     lbr, rbr = pp.Suppress("["), pp.Suppress("]")
 
-    string = (pp.QuotedString('"', esc_char="\\", multiline=False)
-              | pp.QuotedString("'", esc_char="\\", multiline=False))
-    string.set_parse_action(lambda t: Literal(t[0]))
+    string = (pp.QuotedString('"', esc_char="\\", unquote_results=False)
+              | pp.QuotedString("'", esc_char="\\", unquote_results=False))
+    string.set_parse_action(lambda t: Literal(_raw_string(t[0])))
     timestamp = pp.Regex(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                          r"(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w.:-])")
     timestamp.set_parse_action(lambda t: Literal(_timestamp(t[0])))
@@ -606,6 +607,12 @@ def _build_grammar():
     ])
     expr <<= grammar
     return expr
+
+
+def _raw_string(quoted: str) -> str:
+    """Strings are raw (backslashes kept, regex-friendly); only \\" (or \\') is a quote."""
+    quote, body = quoted[0], quoted[1:-1]
+    return body.replace("\\" + quote, quote)
 
 
 def _timestamp(text: str) -> pd.Timestamp:

@@ -38,9 +38,13 @@ def render_value(value) -> str:
     if isinstance(value, pd.Timedelta):
         return _human_duration(value)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(render_value(v) for v in value) or "-"
+        items = [render_value(v) for v in value]
+        joiner = "; " if any(isinstance(v, dict) for v in value) else ", "
+        return joiner.join(items) or "-"
     if isinstance(value, dict):
-        return ", ".join(f"{k}={render_value(v)}" for k, v in value.items())
+        if "message" in value and ("code" in value or "name" in value):
+            return f"{value.get('code') or value.get('name')}: {render_value(value['message'])}"
+        return " ".join(f"{k}={render_value(v)}" for k, v in value.items())
     return str(value)
 
 

@@ -97,6 +97,7 @@ class Rule:
     join: dict | None = None
     requires: tuple = ()
     evidence: str | None = None
+    fields: dict = field(default_factory=dict)
     max_evidence: int = DEFAULT_MAX_EVIDENCE
     across_group_by: tuple = ()
     among: str = "all"
@@ -159,9 +160,11 @@ class _Compiler:
             return
         for column in columns:
             if not is_known_column(table, column):
-                close = difflib.get_close_matches(column, known_columns(table), n=1, cutoff=0.5)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise self.fail(f"table {table!r} has no column {column!r}{hint}", *keys)
+                close = difflib.get_close_matches(column.split(".")[0], known_columns(table),
+                                                  n=1, cutoff=0.8)
+                if close:
+                    raise self.fail(f"table {table!r} has no column {column!r}; "
+                                    f"did you mean {close[0]!r}?", *keys)
 
     def check_table(self, table: str, *keys) -> None:
         if table in TABLE_COLUMNS:
@@ -293,6 +296,11 @@ class _Compiler:
         if "where" in raw:
             rule.where = self.expression(raw["where"], "where")
             check(rule.where.columns, "where")
+        for name, text in (raw.get("fields") or {}).items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise self.fail(f"field name {name!r} is not a plain name", "fields", name)
+            rule.fields[name] = self.expression(text, "fields", name)
+            check(rule.fields[name].columns, "fields", name)
         rule.group_by = as_tuple(raw.get("group_by"))
         check(rule.group_by, "group_by")
         if "having" in raw:

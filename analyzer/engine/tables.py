@@ -1,8 +1,9 @@
 """The fact tables rules may read, and their columns (the parsers' contract, DESIGN.md).
 
-Rule validation checks every column a rule names against this list and suggests the closest
-one on a typo. Tables not listed here (e.g. `packages`) are accepted with any column; a name ending in `*`
-stands for every column with that prefix (Galera's `wsrep_*` status variables).
+Rule validation checks every column a rule names against this list: a name that is not listed
+but is close to a listed one is a typo and an error ("did you mean 'health'?"); other names are
+accepted, since parsers may add columns. Tables not listed here (e.g. `packages`) accept any
+column. A name ending in `*` stands for every column with that prefix (Galera's `wsrep_*`).
 """
 
 from __future__ import annotations
@@ -24,20 +25,26 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "haproxy_proxies": ("proxy", "kind", "mode", "binds", "bind_addresses"),
     "haproxy_servers": ("proxy", "server", "address", "port", "check", "fall", "inter", "rise",
                         "backup", "disabled"),
-    "vips": ("address", "resource", "network", "location", "started", "listens"),
-    "galera": ("wsrep_cluster_size", "wsrep_cluster_status", "wsrep_local_state_comment",
-               "wsrep_ready", "wsrep_*", "uuid", "seqno", "safe_to_bootstrap"),
-    "galera_summary": ("seqno", "safe_to_bootstrap", "bootstrap_candidate", "reason"),
-    "rabbitmq": ("cluster_name", "running_nodes", "disc_nodes", "partitions", "alarms",
-                 "version"),
-    "redis": ("role", "master_host", "master_link_status", "connected_slaves"),
+    "vips": ("address", "resource", "network", "location", "started", "failed", "listens",
+             "observed_by"),
+    "galera": ("record", "wsrep_cluster_size", "wsrep_cluster_status",
+               "wsrep_local_state_comment", "wsrep_ready", "wsrep_*", "uuid", "seqno",
+               "safe_to_bootstrap", "node_name", "view_id", "my_uuid", "members", "version"),
+    "galera_summary": ("uuid", "seqno", "seqno_source", "safe_to_bootstrap",
+                       "wsrep_cluster_status", "bootstrap_candidate", "reason"),
+    "rabbitmq": ("node_name", "cluster_name", "running_nodes", "disc_nodes", "ram_nodes",
+                 "stopped_nodes", "partitions", "partitioned", "alarms", "listeners", "version",
+                 "error"),
+    "redis": ("role", "master_host", "master_port", "master_link_status",
+              "master_link_down_since_seconds", "connected_slaves", "slaves", "error"),
     "ceph": ("health", "checks", "osds_total", "osds_up", "osds_in", "quorum", "out_of_quorum",
              "fsid", "mons"),
     "ceph_checks": ("code", "severity", "message"),
     "openstack_services": ("kind", "binary", "host", "zone", "status", "state", "alive",
-                           "updated_at"),
+                           "admin_state_up", "agent_type", "hypervisor_hostname", "updated_at",
+                           "disabled_reason", "forced_down"),
     "config": ("file", "service", "section", "option", "value", "secret"),
-    "clock": ("offset_s", "evidence"),
+    "clock": ("offset_s", "evidence", "method"),
     "events": ("ts", "service", "file", "level", "logger", "pid", "request_id", "message",
                "detail", "signature", "text", "matched"),
 }
