@@ -141,7 +141,8 @@ def build_bundle(results: list[InputResult]) -> Bundle:
         if table in rows:
             rows[table] = prefer_one_source(rows[table])
     tables = {name: Bundle.frame(r) for name, r in rows.items()}
-    tables["inventory"] = pd.DataFrame.from_records(inventory, columns=INVENTORY_COLUMNS)
+    inv = pd.DataFrame.from_records(inventory, columns=INVENTORY_COLUMNS)
+    tables["inventory"] = inv.astype({"bytes": "Int64", "line": "Int64"})
     if event_frames:
         events = pd.concat(event_frames, ignore_index=True)
         if "ts" in events.columns:

@@ -83,7 +83,8 @@ BLOCK_END = re.compile(r"^(Reporting server status|Status of node|Cluster status
 QUEUES_36 = re.compile(r"^Queues on (?P<vhost>.*):\s*$")
 QUEUES_38 = re.compile(r"^Listing queues for vhost (?P<vhost>.*?) \.\.\.\s*$")
 NODE_ERROR = re.compile(r"^Error:.*?(unable to (connect to|perform an operation on) node|nodedown|"
-                        r"could not connect|is not running)", re.IGNORECASE)
+                        r"could not connect|is not running|app to be running)", re.IGNORECASE)
+REPORTING_NODE = re.compile(r"^Reporting server status of node '?(rabbit@[^'\s]+?)'? \.\.\.", re.M)
 ERROR_NODE = re.compile(r"node '?(rabbit@[^'\s:.]+(?:\.[^'\s:]+)*)'?")
 
 TEXT_SECTIONS = ("Basics", "Cluster Tags", "Disk Nodes", "RAM Nodes", "Running Nodes", "Versions",
@@ -328,13 +329,17 @@ def parse_rabbitmq_report(text: str, path: str) -> dict[str, list[dict]]:
     an unreachable node gives a row with ``error``. ``rabbitmq_queues``: one row per listed queue.
     """
     lines = [ANSI.sub("", line.rstrip("\r")) for line in text.split("\n")]
+    for i in range(len(lines) - 1):   # 3.8 prints "Error:" alone, the reason on the next line
+        if lines[i].strip() == "Error:" and lines[i + 1].strip():
+            lines[i], lines[i + 1] = "Error: " + lines[i + 1].strip(), ""
+    reporting = REPORTING_NODE.search(text)
     statuses: dict[str, NodeStatus] = {}
     rows: list[dict] = []
     queues: list[dict] = []
     try:
         for m, start, body in _blocks(lines):
             if m.re is NODE_ERROR:
-                node = ERROR_NODE.search(m.string)
+                node = ERROR_NODE.search(m.string) or reporting
                 row = _blank_row(node.group(1) if node else None, start, "error")
                 row["error"] = m.string.strip()
                 rows.append(row)

@@ -254,3 +254,13 @@ def test_realdata_38_cluster_status_section():
                                   "sos_commands/rabbitmq/rabbitmqctl_cluster_status")["rabbitmq"]
     assert row["version"] == "3.8.2" and row["listeners"] == ["clustering:25672", "amqp:5672", "http:15672"]
     assert row["running_nodes"] == ["rabbit@juju-04f1e3-1-lxd-5"]
+
+
+def test_report_of_a_stopped_rabbit_app_gives_an_error_row_naming_the_node():
+    text = ("Reporting server status of node rabbit@controller-2 ...\n\nError:\n"
+            "this command requires the 'rabbit' app to be running on the target node. "
+            "Start it with 'rabbitmqctl start_app'.\nArguments given:\n\treport\n")
+    [row] = parse_rabbitmq_report(text, "sos_commands/rabbitmq/podman_exec_rabbitmq-bundle-podman-2_rabbitmqctl_report")["rabbitmq"]
+    assert row["node_name"] == "rabbit@controller-2"
+    assert row["format"] == "error" and "'rabbit' app to be running" in row["error"]
+    assert row["line"] == 3
