@@ -221,3 +221,22 @@ def test_redaction_keeps_the_match_on_the_same_words(hostile_report):
     assert hostile_report == build(make_bundle(hostile=True), make_findings(hostile=True),
                                    make_incidents(hostile=True), META)   # the model itself is not changed
     assert copy.deepcopy(safe) == redact_report(safe)                     # one pass is enough
+
+
+def test_drift_counts_an_option_missing_on_one_node_and_joins_repeated_options():
+    nodes = {n: NodeInfo(name=n, roles=["controller"]) for n in CONTROLLERS}
+    conf = "var/lib/config-data/puppet-generated/neutron/etc/neutron/plugins/ml2/ml2_conf.ini"
+    rows = [{"node": n, "file": conf, "section": "ml2", "option": "mechanism_drivers", "value": "ovn"}
+            for n in CONTROLLERS]
+    rows += [{"node": n, "file": conf, "section": "ml2", "option": "extension_drivers", "value": "port_security"}
+             for n in CONTROLLERS[:2]]
+    rows += [{"node": n, "file": conf, "section": "ml2_type_vlan", "option": "network_vlan_ranges", "value": v}
+             for n in CONTROLLERS for v in (["datacentre:1:1000", "tenant:1001:2000"] if n != "controller-0"
+                                            else ["datacentre:1:1000"])]
+    report = build(Bundle(nodes, {"config": Bundle.frame(rows)}, []), EngineResult(), [], META)
+    rows = {r["option"]: r for r in report["drift"]["rows"]}
+    assert sorted(rows) == ["extension_drivers", "network_vlan_ranges"]
+    assert rows["extension_drivers"]["values"][2] == {"node": "controller-2", "value": None}
+    assert rows["extension_drivers"]["odd_nodes"] == ["controller-2"]
+    assert rows["network_vlan_ranges"]["values"][1]["value"] == "datacentre:1:1000\ntenant:1001:2000"
+    assert rows["network_vlan_ranges"]["odd_nodes"] == ["controller-0"]
