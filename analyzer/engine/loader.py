@@ -87,7 +87,8 @@ def log_patterns(rules) -> list[tuple[str, object]]:
 
     The scanner keeps every line one of these matches and lists the ids in the events'
     `matched` column. A pattern_id is the rule id (`<id>#first` / `<id>#then` for the sides
-    of a correlation). Case-insensitive patterns carry `(?i)` in their `.pattern` text.
+    of a correlation). `ignore_case: true` patterns are compiled with re.IGNORECASE, so a
+    scanner must keep the pattern's `.flags` along with its `.pattern` text.
     """
     items = rules.enabled() if isinstance(rules, RuleSet) else list(rules)
     out = []
