@@ -448,6 +448,11 @@ def _side_events(side, rule: Rule, case: Case) -> pd.DataFrame:
     return _counted(side.logs, select_events(side.logs, rule, case))
 
 
+def _utc_ns(times: pd.Series) -> np.ndarray:
+    """Aware UTC times -> naive datetime64 values (UTC) for searchsorted."""
+    return times.dt.tz_convert(None).to_numpy()
+
+
 def eval_correlate(rule: Rule, case: Case) -> list[dict]:
     first = _side_events(rule.first, rule, case)
     then = _side_events(rule.then, rule, case)
@@ -464,10 +469,10 @@ def eval_correlate(rule: Rule, case: Case) -> list[dict]:
         if a.empty or b.empty:
             continue
         starts = a["ts"].sort_values()
-        start_values = starts.values
-        idx = np.searchsorted(start_values, b["ts"].values, side="right") - 1
+        start_values = _utc_ns(starts)
+        idx = np.searchsorted(start_values, _utc_ns(b["ts"]), side="right") - 1
         ok = idx >= 0
-        gaps = b["ts"].values - start_values[np.clip(idx, 0, None)]
+        gaps = _utc_ns(b["ts"]) - start_values[np.clip(idx, 0, None)]
         ok &= gaps <= np.timedelta64(rule.within.value, "ns")
         linked_then.append(b[ok])
         linked_first.update(starts.index[idx[ok]])
