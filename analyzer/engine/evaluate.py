@@ -417,7 +417,10 @@ def eval_logs(rule: Rule, case: Case) -> list[dict]:
     case.hits[rule.id] = events
     if events.empty:
         return []
-    keys = _text_key(events, spec.group_by)
+    events = _with_fields(rule, case, events)
+    used = template_fields(rule.title) + template_fields(rule.summary)
+    group = list(spec.group_by) + [f for f in rule.fields if f in used and f not in spec.group_by]
+    keys = _text_key(events, group)
     findings = []
     for key in sorted(set(keys)):
         members = events[keys == key]
@@ -534,6 +537,16 @@ KINDS = {"table": eval_table, "cross_node": eval_cross_node, "logs": eval_logs,
 # --------------------------------------------------------------------------------------------
 
 
+def _suppressed(rule: Rule, case: Case) -> bool:
+    """True when the rule's `unless` table has a matching row (the rule then stays quiet)."""
+    if rule.unless_table is None:
+        return False
+    frame = case.frame(rule.unless_table)
+    if frame.empty:
+        return False
+    return bool(rule.unless_where.mask(case.env(frame, rule)).any())
+
+
 def _selected(ruleset, only) -> list[Rule]:
     """Enabled rules; or the `only` ids (even if disabled) with the rules they correlate."""
     if only is None:
@@ -563,7 +576,7 @@ def evaluate(ruleset, bundle, only=None) -> EngineResult:
                                                  "(artifact missing or not parsed)"})
             continue
         try:
-            found = KINDS[rule.kind](rule, case)
+            found = [] if _suppressed(rule, case) else KINDS[rule.kind](rule, case)
         except NotChecked as exc:
             case.status[rule.id] = "not_checked"
             result.not_checked.append({"rule_id": rule.id, "title": rule.title,

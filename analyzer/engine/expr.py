@@ -40,7 +40,8 @@ pp.ParserElement.enable_packrat()
 MAX_EXPRESSION_LENGTH = 4000
 MAX_NESTING = 40
 
-ROW_FUNCTIONS = {"lower": 1, "len": 1, "age": 1, "is_controller": 1}
+ROW_FUNCTIONS = {"lower": 1, "len": 1, "age": 1, "is_controller": 1, "last_line": 1,
+                 "extract": 2, "coalesce": 2}
 AGGREGATE_FUNCTIONS = {"count": (0, 1), "nunique": 1, "min": 1, "max": 1, "sum": 1,
                        "any": 1, "all": 1}
 CONSTANT_FUNCTIONS = {"controllers": 0}
@@ -394,6 +395,19 @@ class Match(Node):
 
 
 @dataclass
+class _Regex(Node):
+    """A compiled regex argument (of extract)."""
+
+    pattern: re.Pattern
+
+    def eval(self, env):
+        return self.pattern.pattern
+
+    def describe(self):
+        return repr(self.pattern.pattern)
+
+
+@dataclass
 class Arithmetic(Node):
     op: str
     left: Node
@@ -516,6 +530,27 @@ class Call(Node):
             if _is_series(value):
                 return pd.to_numeric(value.map(length), errors="coerce")
             return length(value)
+        if name == "coalesce":
+            other = self.args[1].eval(env)
+            if _is_series(value):
+                return value.where(value.notna(), _broadcast(other, env))
+            return other if value is None else value
+        if name == "extract":
+            pattern = self.args[1].pattern
+
+            def grab(v):
+                match = pattern.search(v) if isinstance(v, str) else None
+                if match is None:
+                    return None
+                return match.group(1) if pattern.groups else match.group(0)
+            return value.map(grab) if _is_series(value) else grab(value)
+        if name == "last_line":
+            def last(v):
+                if not isinstance(v, str):
+                    return None
+                lines = [line.strip() for line in v.splitlines() if line.strip()]
+                return lines[-1] if lines else None
+            return value.map(last) if _is_series(value) else last(value)
         if name == "is_controller":
             def known(v):
                 return isinstance(v, str) and v.split(".")[0].lower() in env.controller_names
@@ -633,6 +668,14 @@ def _make_call(s, loc, tokens):
     if len(args) not in allowed:
         raise pp.ParseFatalException(s, loc, f"{name}() takes {' or '.join(map(str, allowed))} "
                                      f"argument(s), got {len(args)}")
+    if name == "extract":
+        regex = args[1]
+        if not (isinstance(regex, Literal) and isinstance(regex.value, str)):
+            raise pp.ParseFatalException(s, loc, "extract(text, \"regex\") needs a quoted regex")
+        try:
+            args[1] = _Regex(compile_guarded(regex.value))
+        except RuleError as exc:
+            raise pp.ParseFatalException(s, loc, exc.message) from None
     return Call(name, args)
 
 

@@ -98,6 +98,8 @@ class Rule:
     requires: tuple = ()
     evidence: str | None = None
     fields: dict = field(default_factory=dict)
+    unless_table: str | None = None
+    unless_where: Expression | None = None
     max_evidence: int = DEFAULT_MAX_EVIDENCE
     across_group_by: tuple = ()
     among: str = "all"
@@ -264,6 +266,18 @@ class _Compiler:
                 rule.expect_where = self.expression(spec["where"], "expect_rows", "where")
                 self.check_columns(rule.expect_table, rule.expect_where.columns,
                                    "expect_rows", "where")
+        fields_table = rule.table if rule.kind in ("table", "cross_node") else "events"
+        for name, text in (raw.get("fields") or {}).items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise self.fail(f"field name {name!r} is not a plain name", "fields", name)
+            rule.fields[name] = self.expression(text, "fields", name)
+            if not rule.join:
+                self.check_columns(fields_table, rule.fields[name].columns, "fields", name)
+        if "unless" in raw:
+            rule.unless_table = raw["unless"]["table"]
+            self.check_table(rule.unless_table, "unless", "table")
+            rule.unless_where = self.expression(raw["unless"]["where"], "unless", "where")
+            self.check_columns(rule.unless_table, rule.unless_where.columns, "unless", "where")
         if "requires" in raw:
             rule.requires = tuple(raw["requires"])
         rule.tests = list(raw.get("tests", ()))
@@ -296,11 +310,6 @@ class _Compiler:
         if "where" in raw:
             rule.where = self.expression(raw["where"], "where")
             check(rule.where.columns, "where")
-        for name, text in (raw.get("fields") or {}).items():
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise self.fail(f"field name {name!r} is not a plain name", "fields", name)
-            rule.fields[name] = self.expression(text, "fields", name)
-            check(rule.fields[name].columns, "fields", name)
         rule.group_by = as_tuple(raw.get("group_by"))
         check(rule.group_by, "group_by")
         if "having" in raw:
