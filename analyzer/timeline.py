@@ -452,6 +452,11 @@ def clock_corrections(nodes: dict[str, NodeInfo], membership_records: list[dict]
 # The merge
 
 
+def order_key(rec: dict) -> tuple:
+    """Time, then node, file and line: ties come out the same whatever the input kind."""
+    return rec["ts"], rec["node"], rec["file"] or "", rec["line"] or 0
+
+
 def _by_time(records: Iterable[dict], untimed: list[dict]) -> Iterator[dict]:
     for rec in records:
         if rec["ts"] is None:
@@ -462,10 +467,10 @@ def _by_time(records: Iterable[dict], untimed: list[dict]) -> Iterator[dict]:
 
 def merge_streams(streams: list[Iterable[dict]], filters: Filters,
                   untimed: list[dict]) -> Iterator[dict]:
-    """Merge time-ordered record iterators on `ts`; records without a time are appended to
+    """Merge time-ordered record iterators on :func:`order_key`; records without a time are appended to
     `untimed` (they follow the merged stream). Stops reading at the first record past
     `filters.until`."""
-    merged = heapq.merge(*(_by_time(s, untimed) for s in streams), key=lambda r: r["ts"])
+    merged = heapq.merge(*(_by_time(s, untimed) for s in streams), key=order_key)
     for rec in merged:
         if filters.until is not None and rec["ts"] > filters.until:
             return
@@ -600,7 +605,8 @@ def _corrected_sorted(records: list[dict], corrections: dict[str, ClockCorrectio
     are complete only once the collection times are known)."""
     big = datetime.max.replace(tzinfo=timezone.utc)
     shifted = sorted((_shift(rec, corrections[rec["node"]].offset_s if rec["node"] in corrections
-                             else 0.0) for rec in records), key=lambda r: r["ts"] or big)
+                             else 0.0) for rec in records),
+                     key=lambda r: order_key(dict(r, ts=r["ts"] or big)))
     for rec in shifted:
         if filters.wants_node(rec["node"]) and filters.accepts(rec):
             yield rec
