@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from analyzer import __version__
-from analyzer.bundle import Bundle, InputRecord, NodeInfo
+from analyzer.bundle import BASE_COLUMNS, Bundle, InputRecord, NodeInfo
 from analyzer.ingest.collect import InputResult, ReadOptions, read_input
 from analyzer.ingest.identity import identify, merge
 from analyzer.progress import Progress, input_size
@@ -26,7 +26,7 @@ INVENTORY_COLUMNS = ["input", "unit", "node", "path", "kind", "status", "bytes",
 class IngestSettings:
     inputs: list[str]
     node_names: dict[str, str] = field(default_factory=dict)
-    log_patterns: list[tuple[str, str]] = field(default_factory=list)
+    log_patterns: list[tuple[str, object]] = field(default_factory=list)  # (id, regex or compiled)
     jobs: int = 1
     show_progress: bool = False
 
@@ -141,6 +141,9 @@ def build_bundle(results: list[InputResult]) -> Bundle:
         if table in rows:
             rows[table] = prefer_one_source(rows[table])
     tables = {name: Bundle.frame(r) for name, r in rows.items()}
+    for name in _tables_of_parsers_that_ran(inventory):
+        # present but empty means "looked and found nothing", unlike an absent table
+        tables.setdefault(name, pd.DataFrame(columns=BASE_COLUMNS))
     inv = pd.DataFrame.from_records(inventory, columns=INVENTORY_COLUMNS)
     tables["inventory"] = inv.astype({"bytes": "Int64", "line": "Int64"})
     if event_frames:
@@ -157,11 +160,21 @@ def build_bundle(results: list[InputResult]) -> Bundle:
     return bundle
 
 
+def _tables_of_parsers_that_ran(inventory: list[dict]) -> set[str]:
+    from analyzer.parsers import load_all
+
+    ran = {row["parser"] for row in inventory if row.get("parser") and row["status"] == "parsed"}
+    return {table for spec in load_all().values() if spec.name in ran for table in spec.tables}
+
+
 def derive(bundle: Bundle) -> None:
-    """Tables computed from other tables (VIPs, Galera bootstrap candidate, expected containers)."""
+    """Derived tables (VIPs, Galera bootstrap candidate, expected containers, clock), then
+    event times corrected for the clock offsets found."""
     from analyzer.derive import run_all
+    from analyzer.derive.clock import correct_event_times
 
     run_all(bundle)
+    correct_event_times(bundle)
 
 
 @dataclass

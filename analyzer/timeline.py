@@ -30,6 +30,7 @@ from typing import Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.bundle import NodeInfo
+from analyzer.derive.clock import MAX_DATE_SKEW_S, date_offsets  # noqa: F401
 from analyzer.ingest.catalogue import Catalogue, default_catalogue
 from analyzer.ingest.collect import UnitResult, is_sosreport_dir
 from analyzer.ingest.entries import FILE, SYMLINK, iter_directory
@@ -54,8 +55,6 @@ CHUNK = 8 << 20
 HOLD_LINES = 1000
 #: a record filling a whole chunk is read on up to this size before it is taken as it is
 MAX_RECORD_BYTES = 64 << 20
-#: `date --utc` offsets beyond this are more likely a later collection than a wrong clock
-MAX_DATE_SKEW_S = 6 * 3600.0
 #: identity kinds that matter for time (name, zone, collection time)
 TIME_IDENTITY_KINDS = {"hostname", "hostname_fqdn", "hostnamectl", "date", "date_utc",
                        "timedatectl", "localtime", "timezone_file", "sos_manifest"}
@@ -433,18 +432,9 @@ def clock_corrections(nodes: dict[str, NodeInfo], membership_records: list[dict]
         for row in estimate_offsets(df).itertuples():
             found[row.node] = ClockCorrection(float(row.offset_s), row.evidence)
     collected = {n: i.collected_at for n, i in nodes.items() if i.collected_at is not None}
-    for name, at in sorted(collected.items()):
-        others = [t for n, t in collected.items() if n != name]
-        if name in found or len(others) < 2:
-            continue
-        if (max(others) - min(others)).total_seconds() > threshold_s:
-            continue
-        median = datetime.fromtimestamp(statistics.median(t.timestamp() for t in others), timezone.utc)
-        offset = round((at - median).total_seconds(), 3)
-        if abs(offset) <= MAX_DATE_SKEW_S:
-            found[name] = ClockCorrection(
-                offset, f"date --utc {at:%Y-%m-%d %H:%M:%S} against {median:%H:%M:%S} on the "
-                        f"{len(others)} other nodes: {offset:+.1f} s")
+    for name, (offset, why) in date_offsets(collected, threshold_s).items():
+        if name not in found:
+            found[name] = ClockCorrection(offset, why)
     return {n: c for n, c in found.items() if abs(c.offset_s) > threshold_s}
 
 
