@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
+import struct
 import tarfile
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
@@ -54,11 +55,71 @@ def normalise(name: str) -> tuple[str, str | None]:
     return "/".join(parts), None
 
 
+MAX_HEADER_BYTES = 1024 * 1024    # GNU long names and pax headers are read whole by tarfile
+_LONG_HEADERS = {tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
+                 tarfile.SOLARIS_XHDTYPE}
+
+
+class _CheckedTarInfo(tarfile.TarInfo):
+    """TarInfo that refuses huge extended headers and remembers a header that ended the walk.
+
+    `tarfile` reads a pax or GNU long-name header whole into memory (a 4 GiB one compresses
+    to kilobytes), and in stream mode it ends the iteration silently on a damaged header, as if
+    the archive were complete. Both become a `tarfile.ReadError` naming the problem.
+    """
+
+    @classmethod
+    def fromtarfile(cls, tf):
+        try:
+            return super().fromtarfile(tf)
+        except (tarfile.InvalidHeaderError, tarfile.TruncatedHeaderError) as exc:
+            tf.stopped_by = f"damaged tar header at byte {tf.offset}: {exc}"
+            raise
+        except tarfile.EmptyHeaderError:
+            tf.stopped_by = f"archive ends after byte {tf.offset} without its end-of-archive marker (truncated?)"
+            raise
+
+    def _proc_member(self, tf):
+        if self.type in _LONG_HEADERS and self.size > MAX_HEADER_BYTES:
+            raise tarfile.ReadError(f"extended tar header of {self.size} bytes at byte {self.offset} "
+                                    f"(limit {MAX_HEADER_BYTES}): refused")
+        return super()._proc_member(tf)
+
+
+def displayable(name: str) -> str:
+    """A member name as text: bytes that are not UTF-8 (e.g. latin-1) become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+# what tarfile's header decoding lets escape on crafted headers besides its own errors
+_HEADER_BUGS = (IndexError, KeyError, UnicodeError, OverflowError, struct.error)
+
+
+def _next_header(tf: tarfile.TarFile):
+    try:
+        return tf.next()
+    except _HEADER_BUGS as exc:
+        raise tarfile.ReadError(f"unreadable tar header at byte {tf.offset}: {exc!r}") from None
+
+
 def iter_tar(stream: BinaryIO) -> Iterator[RawEntry]:
-    """Entries of a tar read from a sequential stream (already decompressed)."""
-    with tarfile.open(fileobj=stream, mode="r|", errorlevel=1) as tf:
-        for ti in tf:
-            path, unsafe = normalise(ti.name)
+    """Entries of a tar read from a sequential stream (already decompressed).
+
+    Raises `tarfile.ReadError` when a damaged header stops the walk before the archive's end.
+    """
+    try:
+        tf = tarfile.open(fileobj=stream, mode="r|", errorlevel=1, tarinfo=_CheckedTarInfo)
+    except _HEADER_BUGS as exc:
+        raise tarfile.ReadError(f"unreadable first tar header: {exc!r}") from None
+    with tf:
+        tf.stopped_by = None
+        while True:
+            ti = _next_header(tf)
+            if ti is None:
+                break
+            tf.members.clear()           # stream mode keeps every header otherwise
+            name = displayable(ti.name)
+            path, unsafe = normalise(name)
             if ti.isreg():
                 etype = FILE
             elif ti.isdir():
@@ -70,8 +131,11 @@ def iter_tar(stream: BinaryIO) -> Iterator[RawEntry]:
             else:
                 etype = SPECIAL
             opener = (lambda ti=ti: tf.extractfile(ti)) if etype == FILE else None
-            yield RawEntry(path=path, raw_name=ti.name, type=etype, size=ti.size,
-                           linkname=ti.linkname or None, unsafe=unsafe, opener=opener)
+            yield RawEntry(path=path, raw_name=name, type=etype, size=ti.size,
+                           linkname=displayable(ti.linkname) if ti.linkname else None, unsafe=unsafe,
+                           opener=opener)
+        if tf.stopped_by:
+            raise tarfile.ReadError(tf.stopped_by + "; the members after it are not read")
 
 
 def iter_directory(root: str) -> Iterator[RawEntry]:
@@ -82,14 +146,14 @@ def iter_directory(root: str) -> Iterator[RawEntry]:
         names = sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
         for name in names:
             full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            rel = displayable(os.path.relpath(full, root).replace(os.sep, "/"))
             try:
                 st = os.lstat(full)
             except OSError as exc:
                 yield RawEntry(path=rel, raw_name=rel, type=SPECIAL, size=0, unsafe=f"cannot stat: {exc}")
                 continue
             if stat.S_ISLNK(st.st_mode):
-                yield RawEntry(path=rel, raw_name=rel, type=SYMLINK, size=0, linkname=os.readlink(full))
+                yield RawEntry(path=rel, raw_name=rel, type=SYMLINK, size=0, linkname=displayable(os.readlink(full)))
             elif stat.S_ISREG(st.st_mode):
                 yield RawEntry(path=rel, raw_name=rel, type=FILE, size=st.st_size,
                                opener=lambda full=full: open(full, "rb"))
