@@ -79,7 +79,7 @@ def test_directory_of_sosreport_folders_and_loose_files(tmp_path):
     (case / "haproxy.cfg").write_text("global\n  daemon\n\nlisten mysql\n  bind 172.16.2.5:3306 transparent\n"
                                       "  server controller-0.internalapi.localdomain 172.16.2.10:3306 backup check\n")
     bundle = build_bundle(ingest(IngestSettings(inputs=[str(case)], node_names={})))
-    assert sorted(bundle.nodes) == ["controller-0", "controller-1", "haproxy"]
+    assert sorted(bundle.nodes) == ["controller-0", "controller-1", "haproxy.cfg"]  # a loose file without --node is named after itself
     inv = bundle.table("inventory")
     row = inv[inv.path == "haproxy.cfg"].iloc[0]
     assert row.kind == "haproxy_cfg"
