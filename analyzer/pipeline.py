@@ -189,6 +189,7 @@ def analyze(settings: IngestSettings, rule_dirs: list[str], argv: list[str] | No
     """Everything `sos-analyzer analyze` does before writing: returns the report dict too."""
     from analyzer.engine import evaluate, load_rules
     from analyzer.logs.incidents import find_incidents
+    from analyzer.derive.incident_links import link_findings
     from analyzer.report.model import build
 
     ruleset = load_rules(extra_dirs=rule_dirs)
@@ -197,6 +198,7 @@ def analyze(settings: IngestSettings, rule_dirs: list[str], argv: list[str] | No
     engine_result = evaluate(ruleset, bundle)
     events = bundle.table("events")
     incidents = find_incidents(events) if not events.empty else []
+    link_findings(incidents, engine_result.findings)
     meta = {"name": "sos-analyzer", "version": __version__,
             "generated_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
             "argv": list(argv or []), "cwd_free": True}
