@@ -74,6 +74,12 @@ def _timestamp(g: dict) -> tuple[datetime | None, bool]:
 class LogFormat:
     """A line-oriented log format; see the module docstring."""
 
+    #: a line continues a record exactly when it starts none (`continues` looks at no field),
+    #: so the scanner only needs to match the start regexes of the lines that follow a record
+    continues_unless_start = True
+    #: continuation lines repeat the record line's prefix up to the message (oslo tracebacks)
+    repeats_prefix = False
+
     def __init__(self, name: str, starts: list[bytes], candidates: bytes,
                  counted: dict[str, tuple[bytes, ...]] | None = None,
                  levels: dict[str, str] | None = None, sample: str = ""):
@@ -110,6 +116,7 @@ class LogFormat:
             "level": self.level_of(raw_level, msg, g),
             "logger": _text(g.get("logger")), "pid": _text(g.get("pid")),
             "request_id": None, "context": False, "message": msg, "ts_error": ts_error,
+            "msg_start": m.start("msg") if g.get("msg") is not None else len(line),
         }
         self.refine(parsed, g)
         return parsed
@@ -156,6 +163,9 @@ class OsloFormat(LogFormat):
             parsed["message"] = msg[m.end():]
         elif m:  # a traceback line of an instance-bound record repeats `[instance: x]`
             parsed["message"] = msg[m.end():]
+
+    continues_unless_start = False
+    repeats_prefix = True
 
     def continues(self, record, parsed, line):
         if parsed is None:
@@ -399,6 +409,8 @@ class ContainerOutputFormat(LogFormat):
         2020-05-14T04:45:52.123498125+00:00 stdout F   File "/usr/bin/nova-compute", line 10, in <module>
         2020-05-14T04:45:52.123512934+00:00 stdout F oslo_config.cfg.ConfigFileValueError: ...
     """
+
+    continues_unless_start = False
 
     def refine(self, parsed, groups):
         inner = parsed["message"]

@@ -1,9 +1,13 @@
 """The candidate-line scanner: records worth keeping from a log's bytes, counts for the rest.
 
-Nothing parses every line. Whole-buffer regex searches find the lines that may matter (the
-format's WARNING-or-worse markers, Python traceback starts, the extra patterns rules ask for);
-only those lines and the continuation lines after them are parsed. Levels of the other lines
-are counted with ``bytes.count`` on the format's level tokens.
+Nothing parses every line. One search over the buffer (:mod:`analyzer.logs.literals`: the
+literals every candidate contains, each found through its rarest byte) finds the lines that
+may matter (the format's WARNING-or-worse markers, Python traceback starts, the extra patterns
+rules ask for); a pattern without a literal of 3 bytes or more is searched with its regex.
+Only those lines and the continuation lines after them are parsed. Levels of the other lines
+are counted from the occurrences of the format's level tokens found in the same search, and
+line numbers by counting newlines between the kept lines only. Memory grows with the records
+kept: no list of lines is ever built.
 
     scanner = LogScanner([("rabbitmq.partition", r"running_partitioned_network")])
     result = scanner.scan(member.data, member.path, member.hint, None)
@@ -13,13 +17,16 @@ are counted with ``bytes.count`` on the format's level tokens.
 
 from __future__ import annotations
 
-import gzip
 import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+import numpy as np
+
 from analyzer.logs import clock
+from analyzer.logs.literals import (LiteralSearch, count_newlines,
+                                    count_non_overlapping, required_literals)
 from analyzer.logs.formats import (KEPT_LEVELS, LEVELS, RABBITMQ_REPORT, TRACEBACK, LogFormat,
                                    SyslogFormat, sniff)
 from analyzer.logs.signature import signature
@@ -33,7 +40,9 @@ MAX_DETAIL_LINES = 400
 MAX_DETAIL_CHARS = 64 * 1024
 #: how far back (lines) a kept continuation line looks for the record it belongs to
 OWNER_LOOKBACK = 200
-MAX_DECOMPRESSED = 8 * 1024 ** 3
+#: a gzip member decompresses to at most this many bytes (the tail is kept, like ingest does)
+MAX_DECOMPRESSED = 64 * 1024 ** 2
+_GZIP_INPUT_CHUNK = 1 << 20
 
 
 @dataclass
@@ -61,21 +70,52 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def gunzip(data: bytes) -> tuple[bytes, list[tuple[int, str]]]:
-    """Decompress a gzip member (concatenated members included); a truncated or corrupt
-    stream yields what decompressed before the damage and a problem."""
-    try:
-        return gzip.decompress(data), []
-    except (OSError, EOFError, zlib.error):
-        pass
-    out, problems = [], []
+def gunzip(data: bytes, cap: int = MAX_DECOMPRESSED) -> tuple[bytes, list[tuple[int, str]]]:
+    """Decompress gzip `data` (concatenated members included) keeping at most the last `cap`
+    bytes, cut at a line start; memory stays within about twice the cap whatever the ratio.
+    A truncated or corrupt stream yields what decompressed before the damage and a problem."""
+    parts: list[bytes] = []
+    kept = total = 0
+    problems: list[tuple[int, str]] = []
     d = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    try:
-        out.append(d.decompress(data, MAX_DECOMPRESSED))
-    except zlib.error as exc:
-        problems.append((0, f"corrupt gzip data: {exc}"))
-    problems = problems or [(0, "truncated gzip data: kept what decompressed")]
-    return b"".join(out), problems
+    pending = memoryview(data)
+    while True:
+        try:
+            if d.unconsumed_tail:
+                out = d.decompress(d.unconsumed_tail, _GZIP_INPUT_CHUNK)
+            elif len(pending):
+                out = d.decompress(pending[:_GZIP_INPUT_CHUNK], _GZIP_INPUT_CHUNK)
+                pending = pending[_GZIP_INPUT_CHUNK:]
+            else:
+                out = b""
+        except zlib.error as exc:
+            problems.append((0, f"corrupt gzip data: {exc}"))
+            break
+        if out:
+            parts.append(out)
+            kept += len(out)
+            total += len(out)
+            while parts and kept - len(parts[0]) >= cap:
+                kept -= len(parts.pop(0))
+        if d.eof:
+            rest = d.unused_data + bytes(pending)
+            pending = memoryview(b"")
+            if not rest.lstrip(b"\0"):
+                break
+            d = zlib.decompressobj(zlib.MAX_WBITS | 16)  # the next member
+            pending = memoryview(rest)
+            continue
+        if not out and not d.unconsumed_tail and not len(pending):
+            problems.append((0, "truncated gzip data: kept what decompressed"))
+            break
+    result = b"".join(parts)
+    if total > cap:
+        result = result[-cap:]
+        cut = result.find(b"\n")
+        result = result[cut + 1:] if 0 <= cut < len(result) - 1 else result
+        problems.append((0, f"gzip member decompresses to {total} bytes: only the last "
+                            f"{len(result)} were scanned (line numbers count from there)"))
+    return result, problems
 
 
 _ROTATION = re.compile(r"(\.\d+|-\d{8}|\.gz|\.xz|\.bz2|\.old)+$")
@@ -135,15 +175,12 @@ def split_alternatives(pattern: bytes) -> list[bytes]:
     return parts if len(parts) > 1 and all(parts) else [pattern]
 
 
-def compile_branches(pattern: bytes, flags: int = 0) -> list[re.Pattern]:
-    return [re.compile(branch, flags) for branch in split_alternatives(pattern)]
-
-
 class LogScanner:
     """Scans log bytes into records. `extra_patterns` are ``(pattern_id, regex)`` pairs:
-    lines matching them are kept whatever their level, with the ids in the `matched` column.
-    The cluster membership patterns of :mod:`analyzer.logs.clock` are always added (clock skew
-    is measured from them) unless `membership=False`."""
+    lines matching them are kept whatever their level, with the ids in the `matched` column
+    (a pattern is matched within one line). The cluster membership patterns of
+    :mod:`analyzer.logs.clock` are always added (clock skew is measured from them) unless
+    `membership=False`."""
 
     def __init__(self, extra_patterns=(), membership: bool = True):
         patterns = list(extra_patterns) + (list(clock.MEMBERSHIP_PATTERNS) if membership else [])
@@ -154,8 +191,16 @@ class LogScanner:
             if isinstance(source, str):
                 source = source.encode("utf-8")
             re.compile(source, flags)  # a bad pattern fails here, whole
-            self.patterns.append((pattern_id, compile_branches(source, flags),
-                                  clock.formats_of(pattern_id)))
+            self.patterns.append((pattern_id, source, flags, clock.formats_of(pattern_id)))
+        self._plans: dict[str, _SearchPlan] = {}
+
+    def plan(self, fmt: LogFormat) -> _SearchPlan:
+        """The search for `fmt`'s candidates and this scanner's patterns (built once)."""
+        if fmt.name not in self._plans:
+            patterns = [(pattern_id, source, flags) for pattern_id, source, flags, formats
+                        in self.patterns if formats is None or fmt.name in formats]
+            self._plans[fmt.name] = _SearchPlan(fmt, patterns)
+        return self._plans[fmt.name]
 
     # -- entry point -----------------------------------------------------------------------
 
@@ -169,13 +214,50 @@ class LogScanner:
         return run.execute()
 
 
-_BRANCHES: dict[str, list[re.Pattern]] = {}
+class _SearchPlan:
+    """What to look for in a log of one format: literals (found together by a
+    :class:`~analyzer.logs.literals.LiteralSearch`), each owned by the format's candidates
+    (tag -1), the traceback start, or a pattern (tag = its index in `tags`), with the regex
+    that confirms a hit on its line when the literal alone does not prove a match; the regexes
+    that have no usable literal; the level tokens to count."""
 
+    CANDIDATE = -1
 
-def _format_branches(fmt: LogFormat) -> list[re.Pattern]:
-    if fmt.name not in _BRANCHES:
-        _BRANCHES[fmt.name] = compile_branches(fmt.candidates.pattern)
-    return _BRANCHES[fmt.name]
+    def __init__(self, fmt: LogFormat, patterns: list[tuple[str, bytes, int]]):
+        self.literals: list[tuple[bytes, bool]] = []
+        self.owners: list[list[tuple[int, re.Pattern | None]]] = []
+        self.regexes: list[tuple[int, re.Pattern]] = []
+        self.counted: list[tuple[str, int, int]] = []
+        self.tags = [pattern_id for pattern_id, _, _ in patterns]
+        self._index: dict[tuple[bytes, bool], int] = {}
+        for branch in split_alternatives(fmt.candidates.pattern):
+            self.add(self.CANDIDATE, branch, 0)
+        self.add(self.CANDIDATE, re.escape(TRACEBACK), 0)
+        for tag, (_, source, flags) in enumerate(patterns):
+            for branch in split_alternatives(source):
+                self.add(tag, branch, flags)
+        for level, tokens in fmt.counted.items():
+            for token in tokens:
+                self.counted.append((level, self.literal(token, False), len(token)))
+        self.search = LiteralSearch(self.literals)
+
+    def literal(self, lit: bytes, icase: bool) -> int:
+        key = (lit, icase)
+        if key not in self._index:
+            self._index[key] = len(self.literals)
+            self.literals.append(key)
+            self.owners.append([])
+        return self._index[key]
+
+    def add(self, tag: int, branch: bytes, flags: int) -> None:
+        regex = re.compile(branch, flags)
+        need = required_literals(branch, flags)
+        if need is None:
+            self.regexes.append((tag, regex))
+            return
+        for lit in need.literals:
+            self.owners[self.literal(lit, need.icase)].append(
+                (tag, None if need.exact else regex))
 
 
 class _Run:
@@ -184,31 +266,47 @@ class _Run:
     def __init__(self, scanner: LogScanner, fmt: LogFormat, data: bytes, path: str,
                  service: str, problems: list):
         self.scanner, self.fmt, self.data, self.path = scanner, fmt, data, path
+        self.view = np.frombuffer(data, np.uint8)
         self.service = service
         self.problems = problems
         self.records: list[dict] = []
         self.exact = dict.fromkeys(LEVELS, 0)  # lines of levels found by the candidate search
         self.program_service = isinstance(fmt, SyslogFormat) and fmt.name != "haproxy"
+        self.plan = scanner.plan(fmt)
+        self.hits: list[np.ndarray] = []
 
     def candidates(self) -> dict[int, list[str]]:
         """Line start offset -> ids of the extra patterns matched on that line."""
-        data, found = self.data, {}
-        for branch in _format_branches(self.fmt):
-            for m in branch.finditer(data):
-                found.setdefault(_line_start(data, m.start()), [])
-        pos = data.find(TRACEBACK)
-        while pos >= 0:
-            found.setdefault(_line_start(data, pos), [])
-            pos = data.find(TRACEBACK, pos + len(TRACEBACK))
-        for pattern_id, branches, formats in self.scanner.patterns:
-            if formats is not None and self.fmt.name not in formats:
+        data, plan = self.data, self.plan
+        self.hits = plan.search.find(data)
+        found: dict[int, set] = {}
+        candidate = plan.CANDIDATE
+        for owners, positions in zip(plan.owners, self.hits):
+            if not owners or not len(positions):
                 continue
-            for branch in branches:
-                for m in branch.finditer(data):
-                    ids = found.setdefault(_line_start(data, m.start()), [])
-                    if pattern_id not in ids:
-                        ids.append(pattern_id)
-        return found
+            for pos in positions.tolist():
+                start = data.rfind(b"\n", 0, pos) + 1
+                tags = found.get(start)
+                for tag, confirm in owners:
+                    if tag == candidate:
+                        if tags is not None:
+                            continue
+                    elif tags is not None and tag in tags:
+                        continue
+                    if confirm is not None and confirm.search(
+                            data, start, _line_end(data, start)) is None:
+                        continue
+                    if tags is None:
+                        tags = found[start] = set()
+                    if tag != candidate:
+                        tags.add(tag)
+        for tag, regex in plan.regexes:
+            for m in regex.finditer(data):
+                tags = found.setdefault(_line_start(data, m.start()), set())
+                if tag != candidate:
+                    tags.add(tag)
+        names = plan.tags
+        return {start: [names[t] for t in sorted(tags)] for start, tags in found.items()}
 
     def execute(self) -> ScanResult:
         data = self.data
@@ -224,7 +322,8 @@ class _Run:
                         if tag not in current["matched"]:
                             current["matched"].append(tag)
                 continue
-            line_no += data.count(b"\n", counted_to, start)
+            line_no += (data.count(b"\n", counted_to, start) if start - counted_to < 65536
+                        else count_newlines(self.view, counted_to, start))
             counted_to = start
             end = _line_end(data, start)
             parsed = self.parse(data[start:end], line_no)
@@ -235,7 +334,7 @@ class _Run:
                 continue
             current = self.record(parsed, data[start:end], line_no, tags)
             consumed_to = self.consume(current, end)
-        total = line_no - 1 + data.count(b"\n", counted_to) + (
+        total = line_no - 1 + count_newlines(self.view, counted_to) + (
             1 if data and not data.endswith(b"\n") else 0)
         return ScanResult(self.finish(), self.counts(total), self.fmt.name, self.problems, total,
                           sum(r["message"].count("Traceback (most recent call last)")
@@ -274,6 +373,8 @@ class _Run:
             rec["service"] = re.sub(r"\(.*$", "", parsed["logger"])
         if parsed.get("inner") is not None:
             rec["_inner"], rec["_inner_ts"] = parsed["inner"], parsed["inner_ts"]
+        if self.fmt.repeats_prefix and "msg_start" in parsed:
+            rec["_prefix"], rec["_plevel"] = raw[:parsed["msg_start"]], parsed["level"]
         self.records.append(rec)
         return rec
 
@@ -281,20 +382,33 @@ class _Run:
         """Fold the lines after a kept record's first line while they continue it; returns the
         offset where the record ends."""
         data, fmt = self.data, self.fmt
+        simple = fmt.continues_unless_start
+        prefix, level = rec.get("_prefix"), rec.get("_plevel")
         pos = end + 1
         while pos < len(data):
             nxt = _line_end(data, pos)
             raw = data[pos:nxt].rstrip(b"\r")
-            parsed = fmt.parse(raw)
-            if not fmt.continues(rec, parsed, raw):
-                break
-            if parsed is not None and parsed["level"] in KEPT_LEVELS:
-                self.exact[parsed["level"]] += 1
+            if simple:  # only whether the line starts a record matters
+                if fmt.match(raw) is not None:
+                    break
+                message = raw
+            elif prefix and raw.startswith(prefix) and raw[len(prefix):len(prefix) + 1] != b"[":
+                # the record line's time, pid, level and logger again, no [context]: the
+                # fields `continues` compares are equal, the message is the rest
+                message = raw[len(prefix):]
+                if level in KEPT_LEVELS:
+                    self.exact[level] += 1
+            else:
+                parsed = fmt.parse(raw)
+                if not fmt.continues(rec, parsed, raw):
+                    break
+                if parsed is not None and parsed["level"] in KEPT_LEVELS:
+                    self.exact[parsed["level"]] += 1
+                message = parsed["message"] if parsed is not None and fmt.name != "plain" else raw
             if len(rec["_detail"]) >= MAX_DETAIL_LINES or rec["_chars"] > MAX_DETAIL_CHARS:
                 rec["_truncated"] = True
             else:
-                text = _decode(parsed["message"] if parsed is not None
-                               and fmt.name != "plain" else raw)
+                text = _decode(message)
                 rec["_detail"].append(text)
                 rec["_chars"] += len(text)
             pos = nxt + 1
@@ -335,7 +449,7 @@ class _Run:
             rec["detail"] = "\n".join(detail)
             if rec.pop("_truncated", False):
                 rec["detail"] += "\n[...]"
-            for key in ("_chars", "_inner", "_inner_ts", "_tb"):
+            for key in ("_chars", "_inner", "_inner_ts", "_tb", "_prefix", "_plevel"):
                 rec.pop(key, None)
             rec["signature"] = signature(rec["message"])
         return self.records
@@ -343,8 +457,8 @@ class _Run:
     def counts(self, total_lines: int) -> dict[str, int]:
         counts = dict(self.exact)
         if self.fmt.counted:
-            for level, tokens in self.fmt.counted.items():
-                counts[level] += sum(self.data.count(tok) for tok in tokens)
+            for level, index, length in self.plan.counted:
+                counts[level] += count_non_overlapping(self.hits[index], length)
         else:
             counts["INFO"] = max(0, total_lines - sum(counts.values()))
         return counts

@@ -1,0 +1,362 @@
+"""Many literals found in one buffer at the cost of a few `memchr` passes.
+
+The scanner looks for a few dozen strings in every log (level markers, traceback starts, the
+literal parts of the rules' patterns). A ``bytes.find`` or a regex pass costs ~0.6 ms per MB
+each, a `memchr` of one byte ~0.1 ms, so each literal is found through its rarest byte or pair of
+bytes (its *anchor*, chosen from the frequencies in a sample of the buffer), literals sharing
+an anchor in the same pass, and the hits are checked against the whole literal:
+
+- a rare anchor: ``bytes.find`` of the byte in a loop, ``startswith`` at each hit;
+- the others: ``numpy`` compares each 256 KiB chunk (in cache) with every such anchor (a
+  byte, or a pair when single bytes are too common) into one mask, and checks the literals
+  at the hits 8 bytes at a time.
+
+:func:`required_literals` says which literals every match of a regex contains, so that a
+regex is searched only on the lines holding one of them::
+
+    >>> required_literals(rb" (?:ERROR|WARNING) ").literals
+    (b' ERROR ', b' WARNING ')
+    >>> search = LiteralSearch([(b" ERROR ", False), (b"Traceback", False)])
+    >>> [p.tolist() for p in search.find(b"x ERROR y\\nz ERROR Traceback\\n")]
+    [[1, 11], [18]]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from re import _constants as sre  # the parser of the re module, to read a pattern's literals
+from re import _parser as sre_parse
+
+import numpy as np
+
+#: literals shorter than this are not worth a search of their own (the regex is run instead)
+MIN_LITERAL = 3
+#: cross products of alternatives stop growing past this many strings
+MAX_ALTERNATIVES = 64
+#: numpy works on chunks of this size (they stay in the CPU cache across the anchor bytes)
+CHUNK = 1 << 18
+SAMPLE = 1 << 16
+#: anchors expected fewer times per MB than this are searched with memchr, others with numpy
+MEMCHR_MAX_HITS = 60
+
+# Costs in ms per MB, measured on the benchmark machine: a memchr pass and the Python check
+# of each hit; a compare of a cached chunk and the vector check of each hit.
+_MEMCHR_PASS, _PY_HIT = 0.1, 0.00025
+_NUMPY_PASS, _NUMPY_PAIR, _NP_HIT = 0.06, 0.15, 0.00003
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Every match of a pattern contains one of `literals`; when `exact`, every occurrence of
+    one of them is a match (no need to run the regex). `icase`: compared case-insensitively
+    (the literals are then lower case)."""
+
+    literals: tuple[bytes, ...]
+    exact: bool
+    icase: bool = False
+
+
+def required_literals(pattern: bytes | str, flags: int = 0) -> Requirement | None:
+    """The literals a regex needs (see :class:`Requirement`), or None when some match may
+    contain no literal of at least :data:`MIN_LITERAL` bytes (`\\d+ms`, `.*`)."""
+    if isinstance(pattern, str):
+        pattern = pattern.encode("utf-8")
+    try:
+        tree = sre_parse.parse(pattern, flags & ~re.UNICODE)
+    except (re.error, TypeError, ValueError, OverflowError, RecursionError):
+        return None
+    icase = bool(tree.state.flags & re.IGNORECASE)
+    try:
+        exact, required, pure = _sequence(tree)
+    except RecursionError:
+        return None
+    if not required or min(len(lit) for lit in required) < MIN_LITERAL:
+        return None
+    literals = set(lit.lower() for lit in required) if icase else set(required)
+    # a literal holding a shorter one adds nothing: the shorter one's hits cover it
+    kept = tuple(sorted(lit for lit in literals
+                        if not any(other != lit and other in lit for other in literals)))
+    return Requirement(kept, pure and exact is not None and set(exact) == set(required), icase)
+
+
+def _best(candidates: list[set]) -> set | None:
+    """The requirement to search: the one whose shortest literal is longest, then fewest."""
+    usable = [c for c in candidates if c and b"" not in c]
+    if not usable:
+        return None
+    return max(usable, key=lambda c: (min(len(x) for x in c), -len(c)))
+
+
+def _sequence(items) -> tuple[set | None, set | None, bool]:
+    """(exact strings or None, required literals or None, pure) of a sequence of regex items;
+    `pure` when the exact strings need no check (no zero-width assertions)."""
+    run, whole, pure, candidates = {b""}, True, True, []
+    for op, av in items:
+        exact, required, item_pure = _item(op, av)
+        if exact is not None:
+            pure = pure and item_pure
+            if len(run) * len(exact) <= MAX_ALTERNATIVES:
+                run = {a + b for a in run for b in exact}
+                continue
+            candidates.append(run)
+            run, whole = exact, False
+            continue
+        whole = False
+        candidates.append(run)
+        if required:
+            candidates.append(required)
+        run = {b""}
+    candidates.append(run)
+    return (run if whole else None), _best(candidates), pure
+
+
+def _item(op, av) -> tuple[set | None, set | None, bool]:
+    if op is sre.LITERAL:
+        return {bytes((av,))}, None, True
+    if op is sre.IN:
+        chars = [v for o, v in av if o is sre.LITERAL]
+        if len(chars) == len(av) and len(chars) <= 4:
+            return {bytes((c,)) for c in chars}, None, True
+        return None, None, False
+    if op is sre.SUBPATTERN:
+        _group, add_flags, del_flags, sub = av
+        if add_flags or del_flags:
+            return None, None, False
+        return _sequence(sub)
+    if op is sre.BRANCH:
+        parts = [_sequence(alt) for alt in av[1]]
+        exact = None
+        if all(p[0] is not None for p in parts):
+            exact = set().union(*(p[0] for p in parts))
+            if len(exact) > MAX_ALTERNATIVES:
+                exact = None
+        required = None
+        if all(p[1] for p in parts):
+            required = set().union(*(p[1] for p in parts))
+        return exact, required, all(p[2] for p in parts)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, high, sub = av
+        exact, required, pure = _sequence(sub)
+        if exact is not None and low == high == 1:
+            return exact, required, pure
+        if exact is not None and low == 0 and high == 1:
+            return exact | {b""}, None, pure
+        return None, (required if low >= 1 else None), False
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return {b""}, None, False  # zero width: literals around it stay adjacent
+    return None, None, False
+
+
+# --- search --------------------------------------------------------------------------------
+
+def _sample(view: np.ndarray) -> list[np.ndarray]:
+    if len(view) <= 3 * SAMPLE:
+        return [view]
+    middle = len(view) // 2
+    return [view[:SAMPLE], view[middle:middle + SAMPLE], view[-SAMPLE:]]
+
+
+class Frequencies:
+    """Estimated occurrences per MB of each byte and byte pair of a buffer, from three
+    samples of it (pairs counted only when asked for)."""
+
+    def __init__(self, data: bytes):
+        self.parts = _sample(np.frombuffer(data, np.uint8))
+        self.total = max(1, sum(len(p) for p in self.parts))
+        counts = sum(np.bincount(p, minlength=256) for p in self.parts)
+        self.single = counts * (1e6 / self.total)
+        self._pairs = None
+
+    def pair(self, first: int, second: int) -> float:
+        if self._pairs is None:
+            counts = sum(np.bincount(p[:-1].astype(np.uint16) * 256 + p[1:], minlength=65536)
+                         for p in self.parts if len(p) > 1)
+            self._pairs = counts * (1e6 / self.total)
+        return float(self._pairs[first * 256 + second])
+
+
+def count_newlines(view: np.ndarray, start: int = 0, end: int | None = None) -> int:
+    """Newlines in ``view[start:end]`` (a uint8 view of a buffer), counted by chunks."""
+    end = len(view) if end is None else end
+    total = 0
+    for off in range(start, end, CHUNK):
+        total += int(np.count_nonzero(view[off:min(end, off + CHUNK)] == 10))
+    return total
+
+
+def _anchor_options(lit: bytes, icase: bool):
+    """(anchor, offset) a literal can be found by: an anchor is a tuple of keys searched (both
+    cases of a letter of a case-insensitive literal), a key one byte or two adjacent bytes."""
+    for offset, byte in enumerate(lit):
+        if icase and 97 <= byte <= 122:
+            yield ((byte,), (byte - 32,)), offset
+        else:
+            yield ((byte,),), offset
+            if not icase and offset + 1 < len(lit):
+                yield ((byte, lit[offset + 1]),), offset
+
+
+def _key_cost(key: tuple, hits: float, literals: int) -> float:
+    if len(key) == 1 and hits < MEMCHR_MAX_HITS:
+        return _MEMCHR_PASS + hits * _PY_HIT * literals
+    return (_NUMPY_PAIR if len(key) == 2 else _NUMPY_PASS) + hits * _NP_HIT * literals
+
+
+class LiteralSearch:
+    """All the occurrences of a fixed list of `(literal, icase)` in a buffer (see the module
+    docstring); `icase` literals must be given in lower case."""
+
+    def __init__(self, literals: list[tuple[bytes, bool]]):
+        self.literals = [(lit, icase) for lit, icase in literals]
+        if any(not lit for lit, _ in self.literals):
+            raise ValueError("empty literal")
+        # per literal: 8-byte words (key, mask of its bytes, bits forced to lower case)
+        self.words = [_words(lit, icase) for lit, icase in self.literals]
+
+    def plan(self, freq: Frequencies) -> dict[tuple, list[tuple[int, int]]]:
+        """Anchor -> [(literal index, offset of the anchor in the literal)]: each literal
+        anchored where it adds least cost given the anchors already chosen."""
+        chosen: dict[tuple, list[tuple[int, int]]] = {}
+
+        def hits(key):
+            return freq.pair(*key) if len(key) == 2 else float(freq.single[key[0]])
+
+        order = sorted(range(len(self.literals)), key=lambda i: -len(self.literals[i][0]))
+        for index in order:
+            lit, icase = self.literals[index]
+            best = None
+            for anchor, offset in _anchor_options(lit, icase):
+                members = len(chosen.get(anchor, ()))
+                cost = 0.0
+                for key in anchor:
+                    n = hits(key)
+                    cost += (_key_cost(key, n, members + 1) - _key_cost(key, n, members)
+                             if members else _key_cost(key, n, 1))
+                if best is None or cost < best[0]:
+                    best = (cost, anchor, offset)
+            chosen.setdefault(best[1], []).append((index, best[2]))
+        return chosen
+
+    def find(self, data: bytes, freq: Frequencies | None = None) -> list[np.ndarray]:
+        """Sorted start offsets of every occurrence (overlapping ones included) of each
+        literal, in the order of the list given at construction."""
+        found: list[list] = [[] for _ in self.literals]
+        if data and self.literals:
+            freq = Frequencies(data) if freq is None else freq
+            dense = []
+            for anchor, members in self.plan(freq).items():
+                for key in anchor:
+                    if len(key) == 1 and freq.single[key[0]] < MEMCHR_MAX_HITS:
+                        self._memchr(data, key[0], members, found)
+                    else:
+                        dense.append((key, members))
+            if dense:
+                self._numpy(data, dense, found)
+        out = []
+        for index, parts in enumerate(found):
+            if not parts:
+                out.append(np.zeros(0, np.int64))
+            elif len(parts) == 1:
+                out.append(np.asarray(parts[0], np.int64))
+            else:  # chunks in order; the two anchors of a case-insensitive literal interleave
+                joined = np.concatenate([np.asarray(p, np.int64) for p in parts])
+                out.append(np.unique(joined) if self.literals[index][1] else joined)
+        return out
+
+    def _memchr(self, data: bytes, byte: int, members, found) -> None:
+        """A rare anchor byte: `bytes.find` of it, each hit checked in Python."""
+        needle = bytes((byte,))
+        checks = [(self.literals[i][0], offset, self.literals[i][1], [])
+                  for i, offset in members]
+        pos = data.find(needle)
+        while pos >= 0:
+            for lit, offset, icase, out in checks:
+                start = pos - offset
+                if start >= 0 and (data[start:start + len(lit)].lower() == lit if icase
+                                   else data.startswith(lit, start)):
+                    out.append(start)
+            pos = data.find(needle, pos + 1)
+        for (index, _), (_, _, _, out) in zip(members, checks):
+            found[index].append(out)
+
+    def _numpy(self, data: bytes, dense, found) -> None:
+        """Frequent anchors: per chunk (kept in cache), one mask of the offsets where any
+        anchor key is, its hits split by key, then the literals checked 8 bytes at a time."""
+        view = np.frombuffer(data, np.uint8)
+        size = len(view)
+        # every offset's next 8 bytes as one little-endian word (an overlapping view, no copy)
+        words = np.ndarray((size - 7,), "<u8", data, 0, (1,)) if size >= 8 else None
+        mask = np.empty(min(CHUNK, size), bool)
+        other = np.empty_like(mask)
+        for off in range(0, size, CHUNK):
+            chunk = view[off:off + CHUNK]
+            after = view[off + 1:off + CHUNK + 1]  # the next byte of each (one short at the end)
+            hit, tmp = mask[:len(chunk)], other[:len(chunk)]
+            hit[:] = False
+            for key, _ in dense:
+                np.equal(chunk, key[0], out=tmp)
+                if len(key) == 2:
+                    tmp[len(after):] = False
+                    tmp[:len(after)] &= after == key[1]
+                hit |= tmp
+            at = np.flatnonzero(hit)
+            if not at.size:
+                continue
+            first = chunk[at] if len(dense) > 1 else None
+            at += off
+            for key, members in dense:
+                if first is None:
+                    mine = at
+                else:
+                    mine = at[first == key[0]]
+                if len(key) == 2 and mine.size:
+                    mine = mine[view[np.minimum(mine + 1, size - 1)] == key[1]]
+                    mine = mine[mine + 1 < size]
+                if not mine.size:
+                    continue
+                for index, offset in members:
+                    start = self._check(data, words, mine - offset, index)
+                    if start.size:
+                        found[index].append(start)
+
+    def _check(self, data: bytes, words, start: np.ndarray, index: int) -> np.ndarray:
+        lit, icase = self.literals[index]
+        size = len(data)
+        start = start[(start >= 0) & (start <= size - len(lit))]
+        tail = start[start > size - 8 - (len(lit) - 1) // 8 * 8]
+        if tail.size:  # the last bytes of the buffer: no full word there
+            start = start[: len(start) - len(tail)]
+            tail = np.asarray([s for s in tail.tolist()
+                               if (data[s:s + len(lit)].lower() == lit if icase
+                                   else data.startswith(lit, s))], np.int64)
+        for shift, (key, mask, lower) in enumerate(self.words[index]):
+            if not start.size:
+                break
+            got = words[start + shift * 8]
+            start = start[((got | lower) & mask) == key]
+        return np.concatenate([start, tail]) if tail.size else start
+
+
+def _words(lit: bytes, icase: bool) -> list[tuple[np.uint64, np.uint64, np.uint64]]:
+    """`lit` cut in 8-byte little-endian words: (key, mask of the bytes used, case bits)."""
+    out = []
+    for i in range(0, len(lit), 8):
+        part = lit[i:i + 8]
+        key = int.from_bytes(part, "little")
+        mask = (1 << (8 * len(part))) - 1
+        lower = sum(0x20 << (8 * j) for j, c in enumerate(part) if icase and 97 <= c <= 122)
+        out.append((np.uint64(key), np.uint64(mask), np.uint64(lower)))
+    return out
+
+
+def count_non_overlapping(positions: np.ndarray, length: int) -> int:
+    """How many of the sorted occurrences `bytes.count` would count (it skips overlaps)."""
+    if len(positions) < 2 or int(np.min(np.diff(positions))) >= length:
+        return len(positions)
+    count, end = 0, -1
+    for pos in positions.tolist():
+        if pos >= end:
+            count += 1
+            end = pos + length
+    return count
