@@ -66,6 +66,11 @@ def _line_end(data: bytes, start: int) -> int:
     return len(data) if end < 0 else end
 
 
+def _text_of(m: re.Match, group: str) -> str | None:
+    value = m.group(group)
+    return value.decode("utf-8", "replace") if value is not None else None
+
+
 def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
@@ -322,7 +327,7 @@ class _Run:
                         if tag not in current["matched"]:
                             current["matched"].append(tag)
                 continue
-            line_no += (data.count(b"\n", counted_to, start) if start - counted_to < 65536
+            line_no += (data.count(b"\n", counted_to, start) if start - counted_to < 8192
                         else count_newlines(self.view, counted_to, start))
             counted_to = start
             end = _line_end(data, start)
@@ -399,6 +404,11 @@ class _Run:
                 if level in KEPT_LEVELS:
                     self.exact[level] += 1
             else:
+                if prefix:  # another pid or logger never continues: no need to parse the line
+                    m = fmt.match(raw)
+                    if m is not None and (_text_of(m, "pid") != rec["pid"]
+                                          or _text_of(m, "logger") != rec["logger"]):
+                        break
                 parsed = fmt.parse(raw)
                 if not fmt.continues(rec, parsed, raw):
                     break

@@ -32,6 +32,12 @@ _MASKS = [
 ]
 
 
+# What each mask's regex cannot match without (a literal it contains, or a digit): most
+# tokens skip most substitutions.
+_DIGIT = re.compile(r"\d")
+_NEEDS = ["req-", "-", "<", ".", ":", "/", ".", "digit", "-", "digit"]
+assert len(_NEEDS) == len(_MASKS)
+
 _TOKEN_CACHE: dict[str, str] = {}
 _TOKEN_CACHE_SIZE = 100_000
 
@@ -40,8 +46,10 @@ def _mask_token(token: str) -> str:
     masked = _TOKEN_CACHE.get(token)
     if masked is None:
         masked = token
-        for regex, marker in _MASKS:
-            masked = regex.sub(marker, masked)
+        digit = _DIGIT.search(token) is not None
+        for (regex, marker), need in zip(_MASKS, _NEEDS):
+            if (digit if need == "digit" else need in masked):
+                masked = regex.sub(marker, masked)
         if len(_TOKEN_CACHE) >= _TOKEN_CACHE_SIZE:
             _TOKEN_CACHE.clear()
         _TOKEN_CACHE[token] = masked
