@@ -628,7 +628,8 @@ def _read_archives(paths: list[str], aliases: dict[str, str], every_line: bool,
         if key in seen:   # one sosreport given twice (alone and in a sos-collector tarball)
             continue
         seen.add(key)
-        ts = row.get("ts")
+        # the pipeline already moved skewed clocks (`ts`); the timeline corrects on its own
+        ts = row.get("ts_logged", row.get("ts"))
         out.append({
             "ts": None if ts is None or ts != ts else ts.to_pydatetime(),
             "node": row["node"], "service": row.get("service"), "level": row.get("level"),

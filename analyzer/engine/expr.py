@@ -631,7 +631,9 @@ def _build_grammar():
     call.set_parse_action(_make_call)
     atom = literal | list_literal | call | column
 
-    cmp_op = pp.Regex(r"==|!=|<=|>=|<|>|!~|~") | pp.Group(kw["not"] + kw["in"]) | kw["in"]
+    # `not in` is one token: a Group here is flattened by some pyparsing releases (3.3.3)
+    not_in = pp.Regex(r"not\s+in(?![\w.])").set_parse_action(lambda t: "not in")
+    cmp_op = pp.Regex(r"==|!=|<=|>=|<|>|!~|~") | not_in | kw["in"]
     grammar = pp.infix_notation(atom, [
         (pp.one_of("* /"), 2, pp.OpAssoc.LEFT, _make_arith),
         (pp.one_of("+ -"), 2, pp.OpAssoc.LEFT, _make_arith),
@@ -692,7 +694,7 @@ def _make_compare(s, loc, tokens):
     if len(items) != 3:
         raise pp.ParseFatalException(s, loc, "comparisons cannot be chained; use 'and'")
     left, op, right = items
-    if not isinstance(op, str):
+    if op == "not in":
         return Membership(left, right, negate=True)
     if op == "in":
         return Membership(left, right, negate=False)
