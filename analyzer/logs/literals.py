@@ -238,10 +238,14 @@ class LiteralSearch:
             chosen.setdefault(best[1], []).append((index, best[2]))
         return chosen
 
-    def find(self, data: bytes, freq: Frequencies | None = None) -> list[np.ndarray]:
+    def find(self, data: bytes, freq: Frequencies | None = None,
+             count_only: frozenset = frozenset()) -> list[np.ndarray | int]:
         """Sorted start offsets of every occurrence (overlapping ones included) of each
-        literal, in the order of the list given at construction."""
-        found: list[list] = [[] for _ in self.literals]
+        literal, in the order of the list given at construction; for the indexes in
+        `count_only`, the number `bytes.count` would give instead (no offsets are kept, so
+        memory does not grow with the buffer)."""
+        found: list = [_Tally(len(lit)) if i in count_only and not icase else []
+                       for i, (lit, icase) in enumerate(self.literals)]
         if data and self.literals:
             freq = Frequencies(data) if freq is None else freq
             dense = []
@@ -253,15 +257,20 @@ class LiteralSearch:
                         dense.append((key, members))
             if dense:
                 self._numpy(data, dense, found)
-        out = []
+        out: list = []
         for index, parts in enumerate(found):
+            if isinstance(parts, _Tally):
+                out.append(parts.count)
+                continue
             if not parts:
-                out.append(np.zeros(0, np.int64))
+                positions = np.zeros(0, np.int64)
             elif len(parts) == 1:
-                out.append(np.asarray(parts[0], np.int64))
+                positions = np.asarray(parts[0], np.int64)
             else:  # chunks in order; the two anchors of a case-insensitive literal interleave
                 joined = np.concatenate([np.asarray(p, np.int64) for p in parts])
-                out.append(np.unique(joined) if self.literals[index][1] else joined)
+                positions = np.unique(joined) if self.literals[index][1] else joined
+            out.append(count_non_overlapping(positions, len(self.literals[index][0]))
+                       if index in count_only else positions)
         return out
 
     def _memchr(self, data: bytes, byte: int, members, found) -> None:
@@ -348,6 +357,27 @@ def _words(lit: bytes, icase: bool) -> list[tuple[np.uint64, np.uint64, np.uint6
         lower = sum(0x20 << (8 * j) for j, c in enumerate(part) if icase and 97 <= c <= 122)
         out.append((np.uint64(key), np.uint64(mask), np.uint64(lower)))
     return out
+
+
+class _Tally:
+    """Counts occurrences handed over in order, like `bytes.count` (overlaps skipped)."""
+
+    def __init__(self, length: int):
+        self.length, self.count, self.end = length, 0, -1
+
+    def append(self, positions) -> None:
+        positions = np.asarray(positions, np.int64)
+        if not len(positions):
+            return
+        if positions[0] >= self.end and (len(positions) < 2 or
+                                         int(np.min(np.diff(positions))) >= self.length):
+            self.count += len(positions)
+            self.end = int(positions[-1]) + self.length
+            return
+        for pos in positions.tolist():
+            if pos >= self.end:
+                self.count += 1
+                self.end = pos + self.length
 
 
 def count_non_overlapping(positions: np.ndarray, length: int) -> int:

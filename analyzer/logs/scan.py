@@ -245,6 +245,9 @@ class _SearchPlan:
             for token in tokens:
                 self.counted.append((level, self.literal(token, False), len(token)))
         self.search = LiteralSearch(self.literals)
+        #: level tokens that nothing else needs the offsets of: only counted
+        self.count_only = frozenset(index for _, index, _ in self.counted
+                                    if not self.owners[index])
 
     def literal(self, lit: bytes, icase: bool) -> int:
         key = (lit, icase)
@@ -283,11 +286,11 @@ class _Run:
     def candidates(self) -> dict[int, list[str]]:
         """Line start offset -> ids of the extra patterns matched on that line."""
         data, plan = self.data, self.plan
-        self.hits = plan.search.find(data)
+        self.hits = plan.search.find(data, count_only=plan.count_only)
         found: dict[int, set] = {}
         candidate = plan.CANDIDATE
         for owners, positions in zip(plan.owners, self.hits):
-            if not owners or not len(positions):
+            if not owners or isinstance(positions, int) or not len(positions):
                 continue
             for pos in positions.tolist():
                 start = data.rfind(b"\n", 0, pos) + 1
@@ -468,7 +471,9 @@ class _Run:
         counts = dict(self.exact)
         if self.fmt.counted:
             for level, index, length in self.plan.counted:
-                counts[level] += count_non_overlapping(self.hits[index], length)
+                hits = self.hits[index]
+                counts[level] += (hits if isinstance(hits, int)
+                                  else count_non_overlapping(hits, length))
         else:
             counts["INFO"] = max(0, total_lines - sum(counts.values()))
         return counts

@@ -72,6 +72,10 @@ def test_counts_like_bytes_count():
     for lit in (b"aa", b" INFO ", b"INFO"):
         (positions,) = LiteralSearch([(lit, False)]).find(data)
         assert count_non_overlapping(positions, len(lit)) == data.count(lit)
+        # counted without keeping offsets, across numpy chunks too
+        big = data * 20000
+        assert LiteralSearch([(lit, False)]).find(big, count_only=frozenset({0})) == [
+            big.count(lit)]
     view = np.frombuffer(b"a\nb\n\nc" * 100000, np.uint8)
     assert count_newlines(view) == 300000 and count_newlines(view, 1, 5) == 3
 
