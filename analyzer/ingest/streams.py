@@ -1,6 +1,7 @@
 """Open an input file as a decompressed byte stream, recognised by its magic bytes.
 
-Compression is told from content, not from the name: xz, gzip, bzip2, zstd, or none.
+Compression is told from content, not from the name: xz, gzip, bzip2, zstd, or none. Every
+decompressor raises `EOFError` when its data stops early (zstd through `ZstdReader`).
 A `CountingReader` wraps the raw file so progress can report compressed bytes read.
 """
 
@@ -84,10 +85,118 @@ def decompressing_reader(raw: BinaryIO, compression: str | None) -> BinaryIO:
     if compression == "bzip2":
         return bz2.BZ2File(raw)
     if compression == "zstd":
+        return ZstdReader(raw)
+    raise ValueError(f"unknown compression {compression}")
+
+
+class _ZstdFrames:
+    """Follows the zstd frame layout over the compressed bytes (headers only, nothing is
+    decompressed) to tell whether the data stops inside a frame. RFC 8878, section 3.1."""
+
+    MAGIC = 0xFD2FB528
+
+    def __init__(self):
+        self._head = b""         # bytes of a header not complete yet
+        self._skip = 0           # content bytes still to pass over
+        self._state = "magic"    # magic | skippable | descriptor | block | broken
+        self._need = 4
+        self._checksum = False
+
+    @property
+    def inside_frame(self) -> bool:
+        if self._state == "broken":
+            return False
+        return self._state != "magic" or self._skip > 0 or bool(self._head)
+
+    def feed(self, data: bytes) -> None:
+        pos = 0
+        while pos < len(data) and self._state != "broken":
+            if self._skip:
+                step = min(self._skip, len(data) - pos)
+                self._skip -= step
+                pos += step
+                continue
+            take = min(self._need - len(self._head), len(data) - pos)
+            self._head += data[pos:pos + take]
+            pos += take
+            if len(self._head) == self._need:
+                head, self._head = self._head, b""
+                self._header(head)
+
+    def _header(self, head: bytes) -> None:
+        if self._state == "magic":
+            magic = int.from_bytes(head, "little")
+            if magic == self.MAGIC:
+                self._state, self._need = "descriptor", 1
+            elif magic & 0xFFFFFFF0 == 0x184D2A50:
+                self._state, self._need = "skippable", 4
+            else:
+                self._state = "broken"          # the decompressor reports it
+        elif self._state == "skippable":
+            self._skip = int.from_bytes(head, "little")
+            self._state, self._need = "magic", 4
+        elif self._state == "descriptor":
+            fhd = head[0]
+            single = (fhd >> 5) & 1
+            self._checksum = bool((fhd >> 2) & 1)
+            fcs = (1 if single else 0, 2, 4, 8)[fhd >> 6]
+            self._skip = (0 if single else 1) + (0, 1, 2, 4)[fhd & 3] + fcs
+            self._state, self._need = "block", 3
+        elif self._state == "block":
+            header = int.from_bytes(head, "little")
+            last, kind, size = header & 1, (header >> 1) & 3, header >> 3
+            self._skip = 1 if kind == 1 else size
+            if kind == 3:
+                self._state = "broken"
+            elif last:
+                self._skip += 4 if self._checksum else 0
+                self._state, self._need = "magic", 4
+
+
+class _Tee(io.RawIOBase):
+    def __init__(self, raw: BinaryIO, frames: _ZstdFrames):
+        self._raw, self._frames = raw, frames
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = self._raw.read(len(b))
+        if data:
+            self._frames.feed(data)
+            b[:len(data)] = data
+        return len(data or b"")
+
+
+class ZstdReader(io.RawIOBase):
+    """zstd frames decompressed by `zstandard.stream_reader` (output bounded by each read),
+    raising `EOFError` when the data stops inside a frame, as lzma, gzip and bz2 do:
+    `stream_reader` alone ends quietly there."""
+
+    def __init__(self, raw: BinaryIO):
         import zstandard  # only needed for .tar.zst inputs
 
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-    raise ValueError(f"unknown compression {compression}")
+        self._frames = _ZstdFrames()
+        self._reader = zstandard.ZstdDecompressor().stream_reader(_Tee(raw, self._frames),
+                                                                  read_across_frames=True)
+        self._error = zstandard.ZstdError
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            data = self._reader.read(n)
+        except self._error as exc:
+            raise ValueError(f"zstd data damaged: {exc}") from None
+        if not data and n != 0 and self._frames.inside_frame:
+            raise EOFError("zstd data ends inside a frame (truncated)")
+        return data
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[:len(data)] = data
+        return len(data)
 
 
 def read_bounded_tail(stream: BinaryIO, cap: int, chunk: int = 1 << 20) -> tuple[bytes, int, bool]:

@@ -103,7 +103,7 @@ def compress(raw: bytes, how: str) -> bytes:
     if how == "gz":
         return gzip.compress(raw, compresslevel=6, mtime=0)
     if how == "bz2":
-        return bz2.compress(raw, 9)
+        return bz2.compress(raw, 1)             # 100 kB blocks: a cut keeps the blocks before it
     if how == "zst":
         return zstandard.ZstdCompressor(level=3).compress(raw)
     return raw
@@ -333,7 +333,7 @@ def long_line_pattern_prefix(inputs: Path, sandbox: Path) -> Case:
     members = sosreport_members(ROOT) + [("file", f"{ROOT}/var/log/containers/mysql/mysqld.log", line)]
     path = write_tar(inputs / "long-line-wsrep.tar.xz", members)
     return Case("long_line_pattern_prefix", [path], [
-        Expect("var/log/containers/mysql/mysqld.log", path.name, "parsed", "")], seconds=30)
+        Expect("var/log/containers/mysql/mysqld.log", path.name, "parsed", "")], seconds=15)
 
 
 def nul_and_invalid_utf8(inputs: Path, sandbox: Path) -> Case:
@@ -388,7 +388,7 @@ def many_members(inputs: Path, sandbox: Path) -> Case:
     path = inputs / "many-members.tar.zst"
     path.write_bytes(compress(buf.getvalue(), "zst"))
     return Case("many_members", [path], [
-        Expect(f"sys/devices/virtual/net/tap{MANY - 1:06d}/mtu", path.name, "skipped", "not in the catalogue")],
+        Expect("sys/devices/virtual/net/tap000000/mtu", path.name, "skipped", "not in the catalogue")],
         seconds=90)
 
 
