@@ -23,6 +23,7 @@ from analyzer.ingest.catalogue import Catalogue, Match, default_catalogue
 from analyzer.ingest.entries import (DIR, FILE, HARDLINK, SPECIAL, SYMLINK, RawEntry, iter_directory,
                                      iter_tar, resolve_link)
 from analyzer.ingest.member import Member
+from analyzer.ingest.prefetch import PrefetchReader
 from analyzer.ingest.sniff import sniff_kind
 from analyzer.ingest.streams import (CountingReader, Prepended, decompressing_reader, is_tar_header,
                                      looks_like_tar_name, read_bounded_tail, read_head, sniff_compression)
@@ -300,12 +301,21 @@ def read_input(path: str, options: ReadOptions | None = None) -> InputResult:
     except OSError as exc:
         return InputResult(path=path, kind="file", status="error", errors=[f"{path}: cannot open: {exc.strerror}"])
     with raw:
+        return _read_file_input(path, raw, options, scanner)
+
+
+def _read_file_input(path: str, raw: BinaryIO, options: ReadOptions, scanner) -> InputResult:
+    """A file input: an archive (any compression), or a loose file recognised by content."""
+    prefetch = None
+    try:
         counting = CountingReader(raw, options.progress)
         buffered = io.BufferedReader(counting, buffer_size=1 << 20)
         head = buffered.peek(6)[:6]
         compression = sniff_compression(head)
         try:
             stream = decompressing_reader(buffered, compression)
+            if compression:
+                stream = prefetch = PrefetchReader(stream)   # decompress in a thread while we parse
             first = read_head(stream, 512)
         except READ_ERRORS as exc:
             return InputResult(path=path, kind="file", status="error",
@@ -317,6 +327,9 @@ def read_input(path: str, options: ReadOptions | None = None) -> InputResult:
             result.bytes_read = counting.count
             return result
         return _read_loose(path, stream, options, scanner, compression, counting)
+    finally:
+        if prefetch is not None:
+            prefetch.close()
 
 
 def _unit_name_from_input(path: str) -> str:

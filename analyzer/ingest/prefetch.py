@@ -1,0 +1,84 @@
+"""Decompress ahead in a thread while the main thread parses: the run costs max(), not sum().
+
+liblzma, zlib, bzip2 and zstd release the GIL while they work, so a reader thread that pulls
+decompressed blocks into a small bounded queue runs truly in parallel with tar parsing, member
+parsing and log scanning on the main thread. Memory stays within `depth` x `block` bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import queue
+import threading
+from typing import BinaryIO
+
+_EOF = object()
+
+
+class PrefetchReader(io.RawIOBase):
+    """Sequential reader of `source`, filled by a background thread."""
+
+    def __init__(self, source: BinaryIO, block: int = 1 << 20, depth: int = 8):
+        self._source = source
+        self._block = block
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._buffer = memoryview(b"")
+        self._done = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fill, name="sos-analyzer-prefetch", daemon=True)
+        self._thread.start()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _fill(self) -> None:
+        # read1 hands over what one step decompressed, so data before a damaged spot still
+        # reaches the reader before the error does (read(n) would drop it with the error)
+        read = getattr(self._source, "read1", self._source.read)
+        try:
+            while not self._stop.is_set():
+                data = read(self._block)
+                if not data:
+                    break
+                if not self._put(bytes(data)):
+                    return
+            self._put(_EOF)
+        except BaseException as exc:  # handed to the reading thread, raised there
+            self._put(exc)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self._buffer:
+            if self._done:
+                return 0
+            item = self._queue.get()
+            if item is _EOF:
+                self._done = True
+                return 0
+            if isinstance(item, BaseException):
+                self._done = True
+                raise item
+            self._buffer = memoryview(item)
+        n = min(len(b), len(self._buffer))
+        b[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stop.set()
+            while True:   # unblock a producer waiting on a full queue
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            self._thread.join(timeout=5)
+        super().close()
