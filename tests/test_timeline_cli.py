@@ -391,12 +391,10 @@ def _read_position(pid: int, path: Path) -> int | None:
 def test_first_lines_arrive_before_a_large_log_is_read(tmp_path):
     log = tmp_path / "nova-compute.log"
     size, errors = _big_log(log, 200 * 1024 * 1024)
-    start = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "timeline", str(log)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
     try:
         first = proc.stdout.readline().decode()
-        first_at = time.monotonic() - start
         position = _read_position(proc.pid, log)
         assert proc.poll() is None, "the process ended before its first line was read"
         assert position is not None and position < size // 4, (position, size)
@@ -405,8 +403,6 @@ def test_first_lines_arrive_before_a_large_log_is_read(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-    total = time.monotonic() - start
     assert first.startswith("2022-05-01T00:00:07.007Z nova-compute.log nova-compute ERROR")
     assert proc.returncode == 0
     assert 1 + rest.count("\n") == errors
-    assert first_at < total / 2, (first_at, total)
