@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import tarfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
