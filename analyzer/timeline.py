@@ -23,14 +23,13 @@ from __future__ import annotations
 import heapq
 import os
 import re
-import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.bundle import NodeInfo
-from analyzer.derive.clock import MAX_DATE_SKEW_S, date_offsets  # noqa: F401
+from analyzer.derive.clock import date_offsets
 from analyzer.ingest.catalogue import Catalogue, default_catalogue
 from analyzer.ingest.collect import UnitResult, is_sosreport_dir
 from analyzer.ingest.entries import FILE, SYMLINK, iter_directory
@@ -419,7 +418,7 @@ def clock_corrections(nodes: dict[str, NodeInfo], membership_records: list[dict]
     `membership_records` are timeline records (uncorrected ts) carrying the cluster-event ids
     of :data:`analyzer.logs.clock.MEMBERSHIP_PATTERNS` in `matched`; a node they do not cover
     is compared by its collection time (`date --utc`) with the median of the other nodes',
-    when those agree within `threshold_s` and the gap is under :data:`MAX_DATE_SKEW_S`."""
+    when those agree within `threshold_s` and the gap is under :data:`analyzer.derive.clock.MAX_DATE_SKEW_S`."""
     found: dict[str, ClockCorrection] = {}
     rows = [r for r in membership_records if r["matched"] and r["ts"] is not None]
     if rows:

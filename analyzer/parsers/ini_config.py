@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 
-from analyzer.errors import ParseError
 from analyzer.parsers.base import parser, partial_error
 from analyzer.redact import MARKER_PREFIX, is_secret_option, redact_text, redact_value, secret_marker
 
