@@ -24,6 +24,7 @@ from pathlib import Path
 
 import zstandard
 
+from tests.hostile.sandbox import SECRET_NAME as SECRET_FILE
 from tests.ingest.tarbuild import add_file, add_link, add_special, sosreport_members
 
 ROOT = "sosreport-controller-0-2020-05-14-abcdefg"
@@ -179,7 +180,7 @@ def unsafe_paths(inputs: Path, sandbox: Path) -> Case:
 
 def link_escapes(inputs: Path, sandbox: Path) -> Case:
     """Symlinks and hardlinks to the sandbox's secret, relative and absolute."""
-    secret = sandbox / "secret.txt"
+    secret = sandbox / SECRET_FILE
     depth = "../" * (len(sandbox.parts) + 4)
     members = sosreport_members(ROOT) + [
         ("link", f"{ROOT}/etc/haproxy/haproxy.cfg", str(secret)),
@@ -333,7 +334,7 @@ def long_line_pattern_prefix(inputs: Path, sandbox: Path) -> Case:
     members = sosreport_members(ROOT) + [("file", f"{ROOT}/var/log/containers/mysql/mysqld.log", line)]
     path = write_tar(inputs / "long-line-wsrep.tar.xz", members)
     return Case("long_line_pattern_prefix", [path], [
-        Expect("var/log/containers/mysql/mysqld.log", path.name, "parsed", "")], seconds=15)
+        Expect("var/log/containers/mysql/mysqld.log", path.name, "parsed", "")], seconds=10)
 
 
 def nul_and_invalid_utf8(inputs: Path, sandbox: Path) -> Case:
@@ -437,6 +438,38 @@ def cut_mid_line(inputs: Path, sandbox: Path) -> Case:
     return Case("cut_mid_line", [path], [Expect(rel, path.name, "any", "") for rel in CUT_SOURCES])
 
 
+def unpacked_folder(inputs: Path, sandbox: Path) -> Case:
+    """An unpacked sosreport folder with links out of it, a link loop, a fifo and a socket-like file."""
+    import os
+
+    case_dir = inputs / "case-folder"
+    root = case_dir / ROOT
+    for m in sosreport_members(ROOT):
+        target = case_dir / m[1]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if m[0] == "file":
+            target.write_text(m[2])
+        else:
+            os.symlink(m[2], target)
+    (root / "etc" / "haproxy").mkdir(parents=True)
+    os.symlink(sandbox / SECRET_FILE, root / "etc" / "haproxy" / "haproxy.cfg")
+    (root / "var" / "log").mkdir(parents=True)
+    os.symlink("../../../../../" + SECRET_FILE, root / "var" / "log" / "messages")
+    os.symlink(sandbox, root / "var" / "log" / "containers")          # a folder link out of the input
+    (root / "sos_commands" / "pacemaker").mkdir(parents=True)
+    os.mkfifo(root / "sos_commands" / "pacemaker" / "pcs_status_--full")   # opening it would block
+    os.symlink("crm_mon_b", root / "sos_commands" / "pacemaker" / "crm_mon_-1_-A_-n_-r_-t")
+    os.symlink("crm_mon_-1_-A_-n_-r_-t", root / "sos_commands" / "pacemaker" / "crm_mon_b")
+    os.symlink(sandbox / SECRET_FILE, case_dir / "haproxy.cfg")       # a link in the case folder itself
+    return Case("unpacked_folder", [case_dir], [
+        Expect("etc/haproxy/haproxy.cfg", ROOT, "skipped", "outside the input"),
+        Expect("var/log/messages", ROOT, "skipped", "outside the input"),
+        Expect("sos_commands/pacemaker/pcs_status_--full", ROOT, "skipped", "fifo"),
+        Expect("sos_commands/pacemaker/crm_mon_-1_-A_-n_-r_-t", ROOT, "skipped", "link"),
+        Expect("haproxy.cfg", case_dir.name, "skipped", "not followed"),
+    ])
+
+
 def not_an_archive(inputs: Path, sandbox: Path) -> Case:
     """Random bytes with a tarball's name, and an xz stream of random bytes."""
     junk = inputs / "sosreport-junk.tar.xz"
@@ -452,7 +485,7 @@ def not_an_archive(inputs: Path, sandbox: Path) -> Case:
 CASES = [unsafe_paths, link_escapes, special_members, bomb_real, bomb_declared, pax_header_bomb,
          truncated("xz"), truncated("gz"), truncated("bz2"), truncated("zst"), corrupt_header,
          empty_outputs, long_line, long_line_pattern_prefix, nul_and_invalid_utf8, nested,
-         many_members, odd_names, cut_mid_line, not_an_archive]
+         many_members, odd_names, cut_mid_line, unpacked_folder, not_an_archive]
 CASES_BY_NAME = {builder.__name__: builder for builder in CASES}
 
 

@@ -89,6 +89,6 @@ def test_regex_with_overlapping_alternation_is_bounded(tmp_path):
     hostile.mkdir()
     path = write_tar(hostile / "aaaa.tar.xz", sosreport_members(ROOT) + [
         ("file", f"{ROOT}/var/log/containers/nova/nova-api.log", log)])
-    _, run = run_with_rules(tmp_path, overlapping_alternation, [path], timeout=15)
+    _, run = run_with_rules(tmp_path, overlapping_alternation, [path], timeout=10)
     assert run.returncode is not None, "killed at the time bound"
     assert run.returncode in (0, 2)
