@@ -240,3 +240,192 @@ def test_generator_reproduces_the_committed_trees(tmp_path):
                 assert q.is_symlink() and p.readlink() == q.readlink(), rel
             elif p.is_file():
                 assert p.read_bytes() == q.read_bytes(), rel
+
+
+# --- host facts, Ceph, Redis, OpenStack lists -------------------------------------------------------
+
+def meminfo_kb(text: str) -> dict[str, int]:
+    return {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in text.splitlines())}
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED_NODES))
+def test_every_node_has_free_meminfo_df_and_images_that_agree(case):
+    sos4 = case != "rhosp13-docker"
+    runtime = "podman" if sos4 else "docker"
+    for node, d in sosreports(case).items():
+        mem = meminfo_kb((d / "proc/meminfo").read_text())
+        free = (d / "sos_commands/memory/free").read_text().splitlines()
+        assert free[0].split() == ["total", "used", "free", "shared", "buff/cache", "available"]
+        total, used, free_kb, shared, cache, avail = map(int, free[1].split()[1:])
+        assert (total, free_kb, shared, avail) == (mem["MemTotal"], mem["MemFree"], mem["Shmem"], mem["MemAvailable"])
+        assert cache == mem["Buffers"] + mem["Cached"] + mem["SReclaimable"] and used == total - free_kb - cache
+        assert (d / "sos_commands/memory/free_-m").read_text().split()[7] == str(total // 1024)
+        df_rel = "sos_commands/filesys/" + ("df_-al_-x_autofs" if sos4 else "df_-al")
+        assert (d / "df").readlink().as_posix() == df_rel and (d / "free").readlink().as_posix() == "sos_commands/memory/free"
+        df = [line.split() for line in (d / df_rel).read_text().splitlines()[1:]]
+        mounts = {row[-1]: row for row in df}
+        assert mounts["/"][0] == "/dev/sda2" and mounts["/boot"][0] == "/dev/sda1"
+        assert ("systemd-1" in mounts.get("/proc/sys/fs/binfmt_misc", [])) != sos4
+        ps = (d / f"sos_commands/{runtime}/{runtime}_ps_-a").read_text().splitlines()[1:]
+        running = [line for line in ps if " Up " in line]
+        overlays = [m for m in mounts if m.startswith(("/var/lib/containers/storage/overlay/", "/var/lib/docker/overlay2/"))]
+        assert len(overlays) == len(running) == sum(1 for r in df if r[0] == "shm")
+        images = {tuple(line.split()[:2]) for line in (d / f"sos_commands/{runtime}/{runtime}_images").read_text().splitlines()[1:]}
+        for line in ps:
+            image = line.split()[1]
+            assert tuple(image.rsplit(":", 1)) in images, (node, image)
+
+
+def test_memory_and_disk_match_what_rabbitmq_and_nova_report():
+    c0 = sosreports("rhosp16-podman")["controller-0"]
+    mem = meminfo_kb((c0 / "proc/meminfo").read_text())
+    assert round(mem["MemTotal"] * 1024 * 0.4 / 1e9, 4) == 108.0127   # rabbitmq's memory watermark
+    compute = sosreports("rhosp16-podman")["compute-0"]
+    assert meminfo_kb((compute / "proc/meminfo").read_text())["MemTotal"] // 1024 == 392841   # nova phys_ram
+    c13 = sosreports("rhosp13-docker")["controller-0"]
+    root = next(line.split() for line in (c13 / "sos_commands/filesys/df_-al").read_text().splitlines() if line.endswith(" /"))
+    assert int(root[3]) * 1024 == 447813451776      # rabbitmq 3.6 disk_free
+
+
+def ceph_file(case: str, node: str, name: str) -> str:
+    return (sosreports(case)[node] / "sos_commands/ceph" / name).read_text()
+
+
+def test_ceph_of_the_faulty_case_has_a_mon_out_of_quorum_and_osd_4_down():
+    import json
+    texts = {n: ceph_file("rhosp16-podman", n, "ceph_status") for n in ("controller-0", "controller-1", "controller-2")}
+    assert len(set(texts.values())) == 1                 # one cluster, seen alike from every mon host
+    status = texts["controller-0"]
+    assert "health: HEALTH_WARN" in status and "quorum controller-0,controller-1 (age 34m), out of quorum: controller-2" in status
+    assert "osd: 9 osds: 8 up (since 6m), 9 in" in status
+    js = json.loads(ceph_file("rhosp16-podman", "controller-2", "json_output/ceph_status_--format_json-pretty"))
+    assert js["quorum_names"] == ["controller-0", "controller-1"] and js["health"]["status"] == "HEALTH_WARN"
+    assert sorted(js["health"]["checks"]) == ["MON_DOWN", "OSD_DOWN", "PG_DEGRADED"]
+    assert (js["osdmap"]["osdmap"]["num_osds"], js["osdmap"]["osdmap"]["num_up_osds"]) == (9, 8)
+    assert js["pgmap"]["pgs_by_state"] == [{"state_name": "active+clean", "count": 213},
+                                           {"state_name": "active+undersized+degraded", "count": 107}]
+    host, status_of = None, {}
+    for line in ceph_file("rhosp16-podman", "controller-1", "ceph_osd_tree").splitlines()[1:]:
+        cells = line.split()
+        if cells[-2] == "host":
+            host = cells[-1]
+        elif cells[3].startswith("osd."):
+            status_of[cells[3]] = (host, cells[4])
+    assert len(status_of) == 9 and {o: v for o, v in status_of.items() if v[1] != "up"} == {"osd.4": ("cephstorage-1", "down")}
+    detail = json.loads(ceph_file("rhosp16-podman", "controller-0", "json_output/ceph_health_detail_--format_json-pretty"))
+    assert detail["checks"]["MON_DOWN"]["detail"][0]["message"].startswith("mon.controller-2 (rank 2)")
+    acting = re.findall(r"last acting \[([\d,]+)\]", ceph_file("rhosp16-podman", "controller-0", "ceph_health_detail"))
+    assert len(acting) == 50 and all(len(a.split(",")) == 2 and "4" not in a.split(",") for a in acting)
+
+
+def test_ceph_is_healthy_in_the_healthy_and_docker_cases():
+    for case, layout_age in (("healthy", True), ("rhosp13-docker", False)):
+        for node in sosreports(case):
+            if not node.startswith("controller"):
+                continue
+            status = ceph_file(case, node, "ceph_status")
+            assert "health: HEALTH_OK" in status and "osd: 9 osds: 9 up" in status
+            assert ("(age " in status) == layout_age        # Nautilus prints the quorum age, Luminous does not
+            assert ceph_file(case, node, "ceph_health_detail") == "HEALTH_OK\n"
+            assert " down " not in ceph_file(case, node, "ceph_osd_tree")
+    assert not (sosreports("rhosp16-podman")["compute-0"] / "sos_commands/ceph").exists()
+
+
+def redis_info(path: Path) -> dict[str, str]:
+    raw = path.read_bytes().decode()
+    assert "\r\n" in raw and "\n" not in raw.replace("\r\n", "")       # redis-cli writes CRLF
+    return dict(line.split(":", 1) for line in raw.split("\r\n") if ":" in line and not line.startswith("#"))
+
+
+def test_redis_roles_follow_pcs_and_controller_2_lost_its_master():
+    for case, slaves in (("rhosp16-podman", 1), ("healthy", 2)):
+        nodes = sosreports(case)
+        for node, d in nodes.items():
+            if not node.startswith("controller"):
+                continue
+            i = node[-1]
+            pcs = (d / "sos_commands/pacemaker/pcs_status_--full").read_text()
+            promoted = re.search(rf"\* redis\t\(ocf::heartbeat:redis\):\t (\w+) redis-bundle-{i}", pcs).group(1)
+            info = redis_info(d / f"sos_commands/redis/podman_exec_redis-bundle-podman-{i}_redis-cli_info")
+            assert info["role"] == {"Master": "master", "Slave": "slave"}[promoted]
+            if info["role"] == "master":
+                assert int(info["connected_slaves"]) == slaves
+            else:
+                assert info["master_host"] == "controller-0"
+                faulty = case == "rhosp16-podman" and node == "controller-2"
+                assert info["master_link_status"] == ("down" if faulty else "up")
+                if faulty:   # down since the partition of 04:45:52.310 UTC, collected at 05:20:16 UTC
+                    assert int(info["master_link_down_since_seconds"]) == 2063
+    info13 = redis_info(sosreports("rhosp13-docker")["controller-0"] / "sos_commands/redis/redis-cli_info")
+    assert (info13["redis_version"], info13["role"], info13["connected_slaves"]) == ("3.2.8", "master", "2")
+
+
+def test_openstack_lists_exist_only_where_os_credentials_were_set():
+    from datetime import datetime
+    for case in ("rhosp16-podman", "healthy"):
+        for node, d in sosreports(case).items():
+            has_env = "OS_USERNAME=admin" in (d / "environment").read_text()
+            lists = sorted(p.name for p in d.glob("sos_commands/openstack_*/openstack_*"))
+            assert has_env == (node == "controller-0")
+            assert lists == (["openstack_compute_service_list", "openstack_hypervisor_list",
+                              "openstack_network_agent_list", "openstack_volume_service_list"] if has_env else [])
+    d = sosreports("rhosp16-podman")["controller-0"]
+    rows = [[c.strip() for c in line.strip("|").split("|")]
+            for line in (d / "sos_commands/openstack_nova/openstack_compute_service_list").read_text().splitlines()
+            if line.startswith("|")][1:]
+    down = [r for r in rows if r[5] == "down"]
+    assert [(r[1], r[2]) for r in down] == [("nova-compute", "compute-0.localdomain")]
+    collected = utc_of((d / "sos_commands/date/date_--utc").read_text())
+    age = collected - datetime.strptime(down[0][6], "%Y-%m-%dT%H:%M:%S.%f")
+    assert 600 < age.total_seconds() < 620
+    agents = (d / "sos_commands/openstack_neutron/openstack_network_agent_list").read_text()
+    assert [line.split("|")[2].strip() + "@" + line.split("|")[3].strip() for line in agents.splitlines() if "XXX" in line] \
+        == ["OVN Metadata agent@compute-0.localdomain"]
+    healthy = sosreports("healthy")["controller-0"]
+    for p in healthy.glob("sos_commands/openstack_*/openstack_*"):
+        text = p.read_text()
+        assert "XXX" not in text and "| down " not in text and "DOWN" not in text, p.name
+    failed = (sosreports("rhosp13-docker")["controller-0"] / "sos_commands/openstack_nova/nova_service-list").read_text()
+    assert failed.startswith("ERROR (InternalServerError):") and "(HTTP 500)" in failed
+
+
+def test_rabbitmq_reports_list_the_mirrored_queues():
+    for case, banner in (("rhosp16-podman", "Listing queues for vhost / ..."), ("rhosp13-docker", "Queues on /:")):
+        for node, d in sosreports(case).items():
+            for report in d.glob("sos_commands/rabbitmq/*_rabbitmqctl_report"):
+                text = report.read_text()
+                if "app to be running" in text:
+                    continue                                  # controller-2's stopped rabbit has no listing
+                block = text.split(banner + "\n", 1)[1].split("\n\n", 1)[0].splitlines()
+                header, rows = block[0].split("\t"), [r.split("\t") for r in block[1:]]
+                assert len(rows) >= 20 and all(len(r) == len(header) for r in rows)
+                names = {r[header.index("name")] for r in rows}
+                assert {"conductor", "compute.compute-0.localdomain", "cinder-volume.hostgroup@tripleo_ceph"} <= names
+                assert not any("controller-2" in r[header.index("pid")] for r in rows if case == "rhosp16-podman")
+
+
+def test_oslo_traceback_lines_carry_no_request_context():
+    api = (sosreports("rhosp16-podman")["controller-1"] / "var/log/containers/nova/nova-api.log").read_text().splitlines()
+    heads = [i for i, line in enumerate(api) if line.endswith("Traceback (most recent call last):") and "[req-" not in line]
+    assert len(heads) == 8                                  # 4 tracebacks, each with a chained one
+    for i in heads:
+        assert re.match(r"^2022-05-14 \d\d:\d\d:\d\d\.\d{3} 27 ERROR nova\.api\.openstack\.wsgi Traceback", api[i])
+    assert sum(1 for line in api if "[req-" in line and "Unexpected exception in API method" in line) == 4
+    heat = (sosreports("rhosp16-podman")["controller-1"] / "var/log/containers/heat/heat-engine.log").read_text()
+    assert "ERROR heat [-]" not in heat and " 7 ERROR heat Traceback (most recent call last):" in heat
+
+
+FACT_TABLES = ("memory", "disk", "container_images", "redis", "ceph", "ceph_osds", "rabbitmq_queues")
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED_NODES))
+def test_sos_analyzer_facts_shows_the_tables_of_every_artifact(case):
+    import json
+    res = subprocess.run([sys.executable, "-m", "analyzer.cli", "facts", str(FIXTURES / case), "--format", "json"],
+                         capture_output=True, text=True, check=True, cwd=REPO)
+    rows = {t["table"]: t["rows"] for t in json.loads(res.stdout)}
+    for table in FACT_TABLES:
+        assert rows.get(table), (case, table)
+    assert rows["memory"] == 3 * len(EXPECTED_NODES[case])     # free, free -m and /proc/meminfo of each node
+    assert bool(rows.get("openstack_services")) == (case != "rhosp13-docker")   # 13: the listing failed
+    assert bool(rows.get("ceph_checks")) == (case == "rhosp16-podman")          # the others are HEALTH_OK
