@@ -324,12 +324,25 @@ def _read_file_input(path: str, raw: BinaryIO, options: ReadOptions, scanner) ->
         if is_tar_header(first) or (first == b"\0" * 512 and (compression or looks_like_tar_name(path))):
             result = InputResult(path=path, kind="sosreport")
             _read_tar_stream(stream, path, result, options, scanner, depth=0, prefix="")
+            _drain(stream, path, result)
             result.bytes_read = counting.count
             return result
         return _read_loose(path, stream, options, scanner, compression, counting)
     finally:
         if prefetch is not None:
             prefetch.close()
+
+
+def _drain(stream: BinaryIO, path: str, result: InputResult) -> None:
+    """Read past the tar end marker so damage in the compressed tail is still reported."""
+    if result.status != "ok":
+        return
+    try:
+        while stream.read(1 << 20):
+            pass
+    except READ_ERRORS as exc:
+        result.status = "partial"
+        result.errors.append(f"{path}: archive damaged or truncated after its last member: {exc}")
 
 
 def _unit_name_from_input(path: str) -> str:
