@@ -38,7 +38,7 @@ ROLE_MARKERS = [
     ("controller", re.compile(r"^(haproxy|galera|rabbitmq|redis|ovn-dbs)-bundle|^(keystone|nova_api|neutron_api|"
                               r"glance_api|cinder_api|heat_api|horizon|clustercheck|nova_scheduler|nova_conductor)$")),
     ("compute", re.compile(r"^(nova_compute|nova_libvirt|nova_virtqemud|nova_virtlogd(_wrapper)?)$")),
-    ("ceph", re.compile(r"^ceph-(osd|mon|mgr|mds|rgw)(-|$)")),
+    ("ceph", re.compile(r"^ceph-osd(-|$)")),   # mon/mgr run on TripleO controllers
     ("networker", re.compile(r"^(neutron_l3_agent|neutron_dhcp|ovn_metadata_agent_networker)$")),
 ]
 

@@ -69,10 +69,12 @@ def build_findings(findings: list[dict]) -> list[dict]:
 def build_inventory(bundle: Bundle) -> dict:
     """Counts of members parsed/skipped, the errors, and the full list with the reason of each."""
     table = bundle.table("inventory")
-    rows = records(table, ["input", "unit", "node", "path", "kind", "status", "bytes", "error"])
+    rows = records(table, ["input", "unit", "node", "path", "kind", "status", "bytes", "reason", "parser", "line"])
     items = [{"input": text(r["input"]), "node": text(r["node"]), "path": text(r["path"]) or "?",
               "kind": text(r["kind"]), "status": text(r["status"]) or "?",
-              "reason": text(r["error"]), "bytes": plain(r["bytes"]) if isinstance(plain(r["bytes"]), int) else None}
+              "reason": text(r["reason"]), "parser": text(r["parser"]),
+              "line": plain(r["line"]) if isinstance(plain(r["line"]), int) else None,
+              "bytes": plain(r["bytes"]) if isinstance(plain(r["bytes"]), int) else None}
              for r in rows]
     status = Counter(i["status"] for i in items)
     items.sort(key=lambda i: ({"error": 0, "skipped": 1}.get(i["status"], 2), i["node"] or "", i["path"]))
@@ -80,7 +82,8 @@ def build_inventory(bundle: Bundle) -> dict:
         "collected": bool(items),
         "parsed": status.get("parsed", 0), "skipped": status.get("skipped", 0),
         "errors": [{"input": i["input"], "node": i["node"], "path": i["path"], "kind": i["kind"],
-                    "reason": i["reason"]} for i in items if i["status"] == "error"],
+                    "reason": i["reason"], "parser": i["parser"], "line": i["line"]}
+                   for i in items if i["status"] == "error"],
         "by_kind": [{"kind": k, "status": s, "count": c} for (k, s), c in
                     sorted(Counter((i["kind"] or "?", i["status"]) for i in items).items())],
         "items": items[:MAX_INVENTORY_ITEMS],

@@ -208,16 +208,16 @@ def make_bundle(hostile: bool = False) -> Bundle:
         ("172.17.4.150", "storage_mgmt", "controller-0"), ("192.168.24.15", "ctlplane", "controller-2"))]
     proxies, servers = _haproxy(hostile)
     inventory = [{"input": f"sosreport-{n}-01234-2024-05-14-abcde.tar.xz", "unit": f"sosreport-{n}", "node": n,
-                  "path": p, "kind": k, "status": "parsed", "bytes": b, "error": None}
+                  "path": p, "kind": k, "status": "parsed", "bytes": b, "reason": None}
                  for n in CONTROLLERS for p, k, b in ((PCS, "pcs_status", 8123), (HAPROXY_CFG, "haproxy_cfg", 20931),
                                                        (NOVA_CONF, "ini_config", 145002))]
     inventory += [
         {"input": "sosreport-controller-2-01234-2024-05-14-abcde.tar.xz", "unit": "sosreport-controller-2",
          "node": "controller-2", "path": "sos_commands/rabbitmq/rabbitmqctl_report", "kind": "rabbitmqctl_report",
-         "status": "error", "bytes": 0, "error": "ParseError: line 1: empty output (command timed out)"},
+         "status": "error", "bytes": 0, "reason": "empty output (command timed out)", "parser": "analyzer.parsers.rabbitmq.parse_rabbitmq_report", "line": 1},
         {"input": "sosreport-controller-0-01234-2024-05-14-abcde.tar.xz", "unit": "sosreport-controller-0",
          "node": "controller-0", "path": "../../etc/shadow", "kind": None, "status": "skipped", "bytes": 1024,
-         "error": "path escapes the archive"},
+         "reason": "path escapes the archive"},
     ]
     tables = {
         "pcs_resources": Bundle.frame(pcs_rows), "pcs_nodes": Bundle.frame(pcs_nodes),

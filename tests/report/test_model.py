@@ -184,6 +184,8 @@ def test_inventory_counts_and_reasons(report):
     inv = report["inventory"]
     assert (inv["parsed"], inv["skipped"], len(inv["errors"])) == (9, 1, 1)
     assert inv["errors"][0]["path"] == "sos_commands/rabbitmq/rabbitmqctl_report"
+    assert inv["errors"][0]["reason"] == "empty output (command timed out)"
+    assert inv["errors"][0]["parser"].endswith("parse_rabbitmq_report") and inv["errors"][0]["line"] == 1
     assert inv["items"][0]["status"] == "error" and inv["items"][1]["reason"] == "path escapes the archive"
     assert report["not_checked"][0]["rule_id"] == "ceph.health"
 
