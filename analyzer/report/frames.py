@@ -30,6 +30,18 @@ def plain(value):
     return value
 
 
+def whole(value) -> int | None:
+    """A cell as an int (line numbers, byte counts stored as float next to NaN), else None."""
+    value = plain(value)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def text(value) -> str | None:
     """A cell as a string, or None when empty."""
     value = plain(value)

@@ -15,7 +15,7 @@ import analyzer
 from analyzer.bundle import Bundle
 from analyzer.report.containers import build_containers
 from analyzer.report.drift import build_drift
-from analyzer.report.frames import iso_utc, plain, records, text
+from analyzer.report.frames import iso_utc, plain, records, text, whole
 from analyzer.report.ha import build_ha
 from analyzer.report.timeline import build_timeline
 
@@ -73,8 +73,7 @@ def build_inventory(bundle: Bundle) -> dict:
     items = [{"input": text(r["input"]), "node": text(r["node"]), "path": text(r["path"]) or "?",
               "kind": text(r["kind"]), "status": text(r["status"]) or "?",
               "reason": text(r["reason"]), "parser": text(r["parser"]),
-              "line": plain(r["line"]) if isinstance(plain(r["line"]), int) else None,
-              "bytes": plain(r["bytes"]) if isinstance(plain(r["bytes"]), int) else None}
+              "line": whole(r["line"]), "bytes": whole(r["bytes"])}
              for r in rows]
     status = Counter(i["status"] for i in items)
     items.sort(key=lambda i: ({"error": 0, "skipped": 1}.get(i["status"], 2), i["node"] or "", i["path"]))
