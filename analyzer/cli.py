@@ -95,7 +95,13 @@ def analyze(inputs, outdir, formats, nodes, rule_dirs, fail_on, jobs, quiet):
     paths = _check_inputs(inputs, node_map)
     settings = IngestSettings(inputs=paths, node_names=node_map, jobs=jobs or default_jobs(),
                               show_progress=enabled(quiet))
-    result = run_analysis(settings, list(rule_dirs), argv=sys.argv[1:])
+    from analyzer.errors import RuleError
+
+    try:
+        result = run_analysis(settings, list(rule_dirs), argv=sys.argv[1:])
+    except RuleError as exc:   # a broken rule file given with --rules: a usage error
+        click.echo(f"sos-analyzer: {exc}", err=True)
+        sys.exit(2)
     for record in result.bundle.inputs:
         for err in record.errors:
             click.echo(f"sos-analyzer: {err}", err=True)
