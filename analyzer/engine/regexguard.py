@@ -1,8 +1,8 @@
 """Regexes from rule files, compiled with a guard against catastrophic backtracking.
 
 Python's `re` has no time limit, so patterns that can backtrack exponentially are refused
-before they run: a repeat inside a repeat (`(a+)+`, `(.*)*`, `(\\w+\\s?)*`) and
-back-references. Patterns are also limited in length, and the text they search is capped by
+before they run: a repeat inside a repeat (`(a+)+`, `(.*)*`, `(\\w+\\s?)*`), alternatives
+inside a repeat that can match the same text (`(a|a)+`, `(a|\\w)*`) and back-references. Patterns are also limited in length, and the text they search is capped by
 the callers (a log record, a table cell).
 """
 
@@ -49,6 +49,51 @@ def _has_repeat(subpattern) -> bool:
     return any(op in _REPEATS and _unbounded(av[1]) for op, av in _items(subpattern))
 
 
+_ANY = "any"      # a first-character set that may hold any character
+_EMPTY = "empty"  # the alternative can match the empty string
+
+
+def _first(seq) -> set:
+    """Characters (ints) a sequence can start with, plus _ANY / _EMPTY markers."""
+    out: set = set()
+    for op, av in seq:
+        if op is sre_constants.LITERAL:
+            return out | {av}
+        if op is sre_constants.AT:
+            continue                                   # zero-width
+        if op is sre_constants.IN:
+            chars = {v for o, v in av if o is sre_constants.LITERAL}
+            if len(chars) != len(av):                  # ranges, categories, negation
+                return out | {_ANY}
+            return out | chars
+        if op is sre_constants.SUBPATTERN:
+            inner = _first(av[-1])
+        elif op is sre_constants.BRANCH:
+            inner = set().union(*(_first(b) for b in av[1]))
+        elif op in _REPEATS:
+            inner = _first(av[2]) | ({_EMPTY} if av[0] == 0 else set())
+        else:                                          # ANY, NOT_LITERAL, assertions, ...
+            return out | {_ANY}
+        out |= inner - {_EMPTY}
+        if _EMPTY not in inner:
+            return out
+    return out | {_EMPTY}
+
+
+def _ambiguous_branch(subpattern) -> bool:
+    """A BRANCH whose alternatives can start the same way (`(a|a)`, `(x|\\w)`, `(|)`)."""
+    for op, av in _items(subpattern):
+        if op is not sre_constants.BRANCH:
+            continue
+        firsts = [_first(b) for b in av[1]]
+        for i, a in enumerate(firsts):
+            for b in firsts[i + 1:]:
+                if (_EMPTY in a and _EMPTY in b) or ((_ANY in a or _ANY in b) and (a | b) - {_EMPTY} != {_ANY}
+                                                    ) or (a & b) - {_EMPTY}:
+                    return True
+    return False
+
+
 def _check(pattern: str) -> None:
     try:
         parsed = sre_parse.parse(pattern)
@@ -62,6 +107,9 @@ def _check(pattern: str) -> None:
             if _has_repeat(inner):
                 raise RuleError(f"regex {pattern!r}: nested quantifier (a repeat inside a "
                                 "repeat) can backtrack catastrophically; rewrite it")
+            if _ambiguous_branch(inner):
+                raise RuleError(f"regex {pattern!r}: alternatives inside a repeat can match the "
+                                "same text, which can backtrack catastrophically; rewrite it")
 
 
 def compile_guarded(pattern: str, ignore_case: bool = False) -> re.Pattern:
