@@ -61,6 +61,11 @@ def _line_start(data: bytes, pos: int) -> int:
     return data.rfind(b"\n", 0, pos) + 1
 
 
+#: a rule pattern is confirmed on the first 64 KiB of a line: `.*` patterns over a 1 MiB line
+#: holding their literal thousands of times would otherwise cost quadratic time
+MAX_CONFIRM_BYTES = 64 * 1024
+
+
 def _line_end(data: bytes, start: int) -> int:
     end = data.find(b"\n", start)
     return len(data) if end < 0 else end
@@ -289,11 +294,17 @@ class _Run:
         self.hits = plan.search.find(data, count_only=plan.count_only)
         found: dict[int, set] = {}
         candidate = plan.CANDIDATE
+        rejected: set[tuple[int, int]] = set()   # (line start, tag) whose confirm failed
         for owners, positions in zip(plan.owners, self.hits):
             if not owners or isinstance(positions, int) or not len(positions):
                 continue
+            start = end = -1
             for pos in positions.tolist():
-                start = data.rfind(b"\n", 0, pos) + 1
+                if pos >= end:   # hits are sorted: a long line is located and checked once
+                    start = data.rfind(b"\n", 0, pos) + 1
+                    end = _line_end(data, start)
+                else:
+                    continue
                 tags = found.get(start)
                 for tag, confirm in owners:
                     if tag == candidate:
@@ -301,9 +312,12 @@ class _Run:
                             continue
                     elif tags is not None and tag in tags:
                         continue
-                    if confirm is not None and confirm.search(
-                            data, start, _line_end(data, start)) is None:
-                        continue
+                    if confirm is not None:
+                        if (start, tag) in rejected:
+                            continue
+                        if confirm.search(data, start, min(end, start + MAX_CONFIRM_BYTES)) is None:
+                            rejected.add((start, tag))
+                            continue
                     if tags is None:
                         tags = found[start] = set()
                     if tag != candidate:
