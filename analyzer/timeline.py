@@ -26,14 +26,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.bundle import NodeInfo
 from analyzer.derive.clock import date_offsets
 from analyzer.ingest.catalogue import Catalogue, default_catalogue
 from analyzer.ingest.collect import UnitResult, is_sosreport_dir
 from analyzer.ingest.entries import FILE, SYMLINK, iter_directory
-from analyzer.ingest.identity import identify, merge
+from analyzer.ingest.identity import identify, merge, zone_of
 from analyzer.ingest.sniff import sniff_kind
 from analyzer.ingest.streams import decompressing_reader, is_tar_header, sniff_compression
 from analyzer.logs.clock import SKEW_THRESHOLD_S
@@ -213,15 +212,6 @@ def _plan_file(path: str, alias: str | None, plan: Plan, top: bool) -> None:
 # Reading one log in chunks
 
 
-def _zone(name: str | None):
-    if not name:
-        return timezone.utc
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
-
-
 @dataclass
 class NodeClock:
     """How a node's stamps become true UTC: its zone, the reference time for year-less
@@ -234,7 +224,7 @@ class NodeClock:
     @classmethod
     def of(cls, info: NodeInfo, offset_s: float = 0.0,
            fallback_reference: datetime | None = None) -> "NodeClock":
-        zone = _zone(info.timezone)
+        zone = zone_of(info.timezone)
         ref = info.collected_at or fallback_reference
         ref_local = ref.astimezone(zone).replace(tzinfo=None) if ref is not None else None
         return cls(zone, ref_local, offset_s)

@@ -90,7 +90,8 @@ def _timezone(unit: UnitResult) -> str | None:
     return None
 
 
-def _zone(name: str | None):
+def zone_of(name: str | None):
+    """The tzinfo of an IANA zone name; UTC when unknown or absent."""
     if not name:
         return timezone.utc
     try:
@@ -117,7 +118,7 @@ def _collected_at(unit: UnitResult, tz_name: str | None) -> datetime | None:
         try:
             start = json.loads(text).get("start_time")
             local = datetime.strptime(start, "%Y-%m-%d %H:%M:%S.%f")
-            return local.replace(tzinfo=_zone(tz_name)).astimezone(timezone.utc)
+            return local.replace(tzinfo=zone_of(tz_name)).astimezone(timezone.utc)
         except (ValueError, TypeError, AttributeError):
             pass
     text = _first(unit, "date")
@@ -126,7 +127,7 @@ def _collected_at(unit: UnitResult, tz_name: str | None) -> datetime | None:
         if m and m.group(1) in MONTHS:
             local = datetime(int(m.group(7)), MONTHS[m.group(1)], int(m.group(2)), int(m.group(3)),
                              int(m.group(4)), int(m.group(5)))
-            zone = timezone.utc if m.group(6) in ("UTC", "GMT") else _zone(tz_name)
+            zone = timezone.utc if m.group(6) in ("UTC", "GMT") else zone_of(tz_name)
             return local.replace(tzinfo=zone).astimezone(timezone.utc)
     m = re.search(r"-(\d{4})-(\d\d)-(\d\d)-[a-z]{7}$", unit.unit)
     if m:
