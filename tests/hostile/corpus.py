@@ -334,7 +334,7 @@ def long_line_pattern_prefix(inputs: Path, sandbox: Path) -> Case:
     members = sosreport_members(ROOT) + [("file", f"{ROOT}/var/log/containers/mysql/mysqld.log", line)]
     path = write_tar(inputs / "long-line-wsrep.tar.xz", members)
     return Case("long_line_pattern_prefix", [path], [
-        Expect("var/log/containers/mysql/mysqld.log", path.name, "parsed", "")], seconds=10)
+        Expect("var/log/containers/mysql/mysqld.log", path.name, "parsed", "")])
 
 
 def nul_and_invalid_utf8(inputs: Path, sandbox: Path) -> Case:

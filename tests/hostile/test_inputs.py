@@ -10,34 +10,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pandas as pd
 import pytest
 
-from analyzer.bundle import Bundle
-from analyzer.pipeline import INVENTORY_COLUMNS
-from analyzer.report.model import build_inventory
 from tests.hostile.corpus import CASES, CASES_BY_NAME, MANY, SANDBOX_SECRET, Case, Expect, good_sosreport
 from tests.hostile.sandbox import Run, make_root, run_cli
 
 NAMES = [builder.__name__ for builder in CASES]
-# Known defects outside ingest, reported to the lead; strict so the fix shows up as XPASS.
-KNOWN = {
-    "long_line_pattern_prefix": "logs/scan.py runs rule patterns over whole lines: a 1 MiB line repeating "
-                                "'WSREP: State transfer to ' makes a shipped pattern quadratic",
-}
-
-
-
-
-def _report_drops_inventory_reasons() -> bool:
-    """True while report/model.py reads the inventory's reasons from a column the pipeline lacks."""
-    row = dict.fromkeys(INVENTORY_COLUMNS) | {"input": "in", "path": "p", "status": "error", "bytes": 0,
-                                              "reason": "probe"}
-    bundle = Bundle(nodes={}, tables={"inventory": pd.DataFrame([row])}, inputs=[])
-    return build_inventory(bundle)["items"][0]["reason"] != "probe"
-
-
-REASONS_DROPPED = _report_drops_inventory_reasons()
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +42,7 @@ def hostile(request, tmp_path_factory):
     return run
 
 
-def _known(name: str):
-    return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=KNOWN[name])) if name in KNOWN else name
-
-
-@pytest.mark.parametrize("name", [_known(n) for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_run_ends_within_its_time_bound(hostile, name):
     case, run = hostile(name)
     assert run.returncode is not None, f"killed after {case.seconds} s"
@@ -87,7 +61,7 @@ def test_nothing_is_written_outside_outdir(hostile, name):
     assert run.changed_outside == []
 
 
-@pytest.mark.parametrize("name", [_known(n) for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_nothing_outside_the_inputs_is_read(hostile, name):
     _, run = hostile(name)
     outputs = run.outputs()
@@ -96,13 +70,13 @@ def test_nothing_outside_the_inputs_is_read(hostile, name):
         assert SANDBOX_SECRET not in text, fname
 
 
-@pytest.mark.parametrize("name", [_known(n) for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_exit_code_is_0_when_another_input_is_readable(hostile, name):
     _, run = hostile(name)
     assert run.returncode == 0, run.stderr[-3000:]
 
 
-@pytest.mark.parametrize("name", [_known(n) for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_the_good_input_keeps_its_finding(hostile, name):
     _, run = hostile(name)
     unhealthy = [f for f in run.report()["findings"] if f["rule_id"] == "containers.unhealthy"]
@@ -144,7 +118,7 @@ def _named(report: dict, expect: Expect, with_reason: bool) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("name", [_known(n) for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_the_report_names_each_problem_input_and_path(hostile, name):
     case, run = hostile(name)
     report = run.report()
@@ -152,10 +126,7 @@ def test_the_report_names_each_problem_input_and_path(hostile, name):
     assert problems == []
 
 
-@pytest.mark.xfail(REASONS_DROPPED, strict=True,
-                   reason="report/model.py build_inventory reads column 'error'; the pipeline's inventory "
-                          "column is 'reason', so every reason in report.json is null")
-@pytest.mark.parametrize("name", [_known(n) for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_the_report_gives_the_reason_of_each_problem(hostile, name):
     case, run = hostile(name)
     if not any(e.reason for e in case.expect):
