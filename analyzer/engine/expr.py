@@ -261,7 +261,7 @@ class Compare(Node):
         try:
             with np.errstate(all="ignore"):
                 result = _COMPARE[self.op](left, right)
-        except TypeError:
+        except (TypeError, NotImplementedError):
             raise env.type_error(f"cannot compare {self.left.describe()} ({_kind(left)}) "
                                  f"{self.op} {self.right.describe()} ({_kind(right)})") from None
         if _is_series(result):
@@ -445,10 +445,12 @@ class Arithmetic(Node):
                     return left * right
                 if _is_series(right):
                     right = right.where(right != 0)
-                elif right == 0:
+                elif right == 0 or (isinstance(right, pd.Timedelta) and right.value == 0):
                     return None
                 return left / right
-        except (TypeError, ValueError):
+        except ZeroDivisionError:
+            return None
+        except (TypeError, ValueError, NotImplementedError):
             raise env.type_error(f"cannot compute {self.describe()} "
                                  f"({_kind(values[0])} {self.op} {_kind(values[1])})") from None
 
@@ -696,6 +698,8 @@ def _make_compare(s, loc, tokens):
     left, op, right = items
     if op == "not in":
         return Membership(left, right, negate=True)
+    if op != "in" and (isinstance(left, ListLiteral) or isinstance(right, ListLiteral)):
+        raise pp.ParseFatalException(s, loc, f"a list can only follow 'in' or 'not in', not {op!r}")
     if op == "in":
         return Membership(left, right, negate=False)
     if op in ("~", "!~"):
