@@ -324,4 +324,5 @@ def test_split_alternatives_keeps_groups_whole():
 def test_garbage_never_raises(data, hint):
     result = SCANNER.scan(data + b"\n2020-05-14 04:45:52.123 7 ERROR x [-] Traceback", "x.log",
                           hint, None)
-    assert result.lines >= 1
+    # data starting with the gzip magic is taken as gzip: when corrupt, a problem says so
+    assert result.lines >= 1 or any("gzip" in problem for _, problem in result.problems)
