@@ -158,7 +158,7 @@ def test_readme_lists_every_planted_fault_kind():
 @pytest.mark.parametrize("fault", planted_faults(), ids=lambda f: f[0])
 def test_planted_fault_is_in_the_files(fault):
     _id, case, node, rel, evidence = fault
-    path = sosreports(case)[node] / rel
+    path = (FIXTURES / case if node == "(case folder)" else sosreports(case)[node]) / rel
     text = path.read_text(encoding="utf-8")
     assert evidence in text, f"{evidence!r} not in {rel}"
 
@@ -318,16 +318,22 @@ def test_ceph_of_the_faulty_case_has_a_mon_out_of_quorum_and_osd_4_down():
     assert len(acting) == 50 and all(len(a.split(",")) == 2 and "4" not in a.split(",") for a in acting)
 
 
-def test_ceph_is_healthy_in_the_healthy_and_docker_cases():
+def test_ceph_is_healthy_apart_from_the_operators_noout_in_the_docker_case():
     for case, layout_age in (("healthy", True), ("rhosp13-docker", False)):
         for node in sosreports(case):
             if not node.startswith("controller"):
                 continue
             status = ceph_file(case, node, "ceph_status")
-            assert "health: HEALTH_OK" in status and "osd: 9 osds: 9 up" in status
+            assert "osd: 9 osds: 9 up" in status
             assert ("(age " in status) == layout_age        # Nautilus prints the quorum age, Luminous does not
-            assert ceph_file(case, node, "ceph_health_detail") == "HEALTH_OK\n"
             assert " down " not in ceph_file(case, node, "ceph_osd_tree")
+            detail = ceph_file(case, node, "ceph_health_detail")
+            if case == "healthy":
+                assert "health: HEALTH_OK" in status and detail == "HEALTH_OK\n"
+            else:   # Luminous: the check summary under health, the flag under the osd line
+                assert "health: HEALTH_WARN\n            noout flag(s) set\n" in status
+                assert "    osd: 9 osds: 9 up, 9 in\n         flags noout\n" in status
+                assert detail.splitlines() == ["HEALTH_WARN noout flag(s) set", "OSDMAP_FLAGS noout flag(s) set"]
     assert not (sosreports("rhosp16-podman")["compute-0"] / "sos_commands/ceph").exists()
 
 
@@ -415,17 +421,133 @@ def test_oslo_traceback_lines_carry_no_request_context():
     assert "ERROR heat [-]" not in heat and " 7 ERROR heat Traceback (most recent call last):" in heat
 
 
-FACT_TABLES = ("memory", "disk", "container_images", "redis", "ceph", "ceph_osds", "rabbitmq_queues")
+FACT_TABLES = ("memory", "disk", "container_images", "redis", "ceph", "ceph_osds", "rabbitmq_queues", "pcs_bundles",
+               "pcs_properties", "pcs_quorum", "openstack_services")
+
+
+def facts_json(*args: str) -> list[dict]:
+    import json
+    res = subprocess.run([sys.executable, "-m", "analyzer.cli", "facts", *args, "--format", "json"],
+                         capture_output=True, text=True, check=True, cwd=REPO)
+    return json.loads(res.stdout)
+
+
+def facts_rows(*inputs: str, table: str) -> list[dict]:
+    return facts_json(*inputs, "--table", table)
+
+
+@pytest.fixture(scope="module")
+def case_tables() -> dict[str, dict[str, int]]:
+    """table -> row count of `sos-analyzer facts <case folder>`, per case."""
+    return {case: {t["table"]: t["rows"] for t in facts_json(str(FIXTURES / case))} for case in EXPECTED_NODES}
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTED_NODES))
-def test_sos_analyzer_facts_shows_the_tables_of_every_artifact(case):
-    import json
-    res = subprocess.run([sys.executable, "-m", "analyzer.cli", "facts", str(FIXTURES / case), "--format", "json"],
-                         capture_output=True, text=True, check=True, cwd=REPO)
-    rows = {t["table"]: t["rows"] for t in json.loads(res.stdout)}
+def test_sos_analyzer_facts_shows_the_tables_of_every_artifact(case_tables, case):
+    rows = case_tables[case]
     for table in FACT_TABLES:
         assert rows.get(table), (case, table)
     assert rows["memory"] == 3 * len(EXPECTED_NODES[case])     # free, free -m and /proc/meminfo of each node
-    assert bool(rows.get("openstack_services")) == (case != "rhosp13-docker")   # 13: the listing failed
-    assert bool(rows.get("ceph_checks")) == (case == "rhosp16-podman")          # the others are HEALTH_OK
+    assert bool(rows.get("ceph_checks")) == (case != "healthy")   # healthy is HEALTH_OK; 13 has noout set
+    assert "failed_units" in rows
+
+
+def test_both_layouts_show_the_same_fact_tables(case_tables):
+    assert sorted(case_tables["rhosp13-docker"]) == sorted(case_tables["rhosp16-podman"])
+
+
+# --- RHOSP 13: pcs 0.9 config, properties and quorum; the pasted OpenStack lists ---------------------
+
+def pcs13(node: str, name: str) -> str:
+    return (sosreports("rhosp13-docker")[node] / "sos_commands/pacemaker" / name).read_text()
+
+
+def test_pcs_0_9_config_defines_every_bundle_pcs_status_runs():
+    for node in ("controller-0", "controller-1"):
+        status = pcs13(node, "pcs_status_--full")
+        running = dict(re.findall(r"^ Docker container(?: set)?: (\S+) \[(\S+)\]$", status, re.M))
+        config = pcs13(node, "pcs_config")
+        defined = {m[0]: m[1:] for m in re.findall(
+            r"^ Bundle: (\S+)\n  Docker: image=(\S+) (?:masters=(\d) )?network=host options=\"[^\"]+\" "
+            r"replicas=(\d) run-command=\"/bin/bash /usr/local/bin/kolla_start\"$", config, re.M)}
+        assert {b: d[0] for b, d in defined.items()} == running
+        assert {b: (d[1], d[2]) for b, d in defined.items()} == {
+            "galera-bundle": ("3", "3"), "rabbitmq-bundle": ("", "3"), "redis-bundle": ("1", "3"),
+            "haproxy-bundle": ("", "3"), "openstack-cinder-volume": ("", "1")}
+        vips = re.findall(r"^ ip-(\S+)\t\(ocf::heartbeat:IPaddr2\)", status, re.M)
+        assert re.findall(r"^ Resource: ip-(\S+) \(class=ocf provider=heartbeat type=IPaddr2\)$", config, re.M) == vips
+        assert "passwd=******** pcmk_host_list=controller-2" in config      # sos masks fence passwords
+        assert config.count("Storage Mapping:") == 5 and "Node Attributes:" in config
+
+
+def test_pcs_0_9_property_list_has_the_tripleo_properties_and_node_attributes():
+    for node in ("controller-0", "controller-1"):
+        text = pcs13(node, "pcs_property_list_--all")
+        props, attrs = text.split("Node Attributes:\n")
+        lines = props.splitlines()
+        assert lines[0] == "Cluster Properties:" and lines[1:] == sorted(lines[1:])
+        values = dict(line.strip().split(": ", 1) for line in lines[1:])
+        assert (values["stonith-enabled"], values["cluster-name"], values["redis_REPL_INFO"]) == ("true", "tripleo_cluster", "controller-0")
+        assert values["dc-version"] in pcs13(node, "pcs_status_--full")
+        assert len(values) > 30                                   # --all adds Pacemaker's defaults
+        by_node = {line.split(":")[0].strip(): dict(a.split("=") for a in line.split(": ")[1].split())
+                   for line in attrs.splitlines()}
+        assert sorted(by_node) == ["controller-0", "controller-1", "controller-2"]
+        assert all(a["galera-role"] == a["rabbitmq-role"] == "true" for a in by_node.values())
+        assert by_node["controller-2"]["rmq-node-attr-last-known-rabbitmq"] == "rabbit@controller-2"
+        # `pcs config` ends with the same properties (without the defaults) and node attributes
+        assert attrs in pcs13(node, "pcs_config")
+
+
+def test_quorum_counts_three_members_though_controller_2_sent_no_sosreport():
+    for node, d in sosreports("rhosp13-docker").items():
+        if not node.startswith("controller"):
+            continue
+        log_seq = re.search(r"A new membership \(172\.17\.1\.18:(\d+)\) was formed", (d / "var/log/cluster/corosync.log").read_text())[1]
+        for rel, header in (("sos_commands/corosync/corosync-quorumtool_-s", "Nodeid      Votes Name"),
+                            ("sos_commands/pacemaker/pcs_quorum_status", "Nodeid      Votes    Qdevice Name")):
+            text = (d / rel).read_text()
+            fields = dict(re.findall(r"^([A-Z][\w ]+?):\s+(.*?)\s*$", text, re.M))
+            assert (fields["Quorate"], fields["Expected votes"], fields["Total votes"], fields["Quorum"]) == ("Yes", "3", "3", "2")
+            assert fields["Ring ID"] == f"1/{log_seq}" and fields["Node ID"] == str(int(node[-1]) + 1)
+            members = text.split(header + "\n")[1].splitlines()
+            assert [m.split()[-1] if "(local)" not in m else m.split()[-2] for m in members] == \
+                ["controller-0", "controller-1", "controller-2"]
+            assert [m for m in members if m.endswith("(local)")] == [m for m in members if f" {node} " in m + " "]
+
+
+LOOSE = FIXTURES / "rhosp13-docker" / "openstack-lists-before-outage.txt"
+
+
+def table_rows(text: str, command: str) -> list[list[str]]:
+    block = text.split(f"$ {command}\n")[1].split("$ ")[0]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in block.splitlines() if line.startswith("|")][1:]
+
+
+def test_pasted_lists_show_nova_compute_of_compute_0_down_before_the_outage():
+    text = LOOSE.read_text()
+    pasted = utc_of(text.split("$ date -u\n")[1].splitlines()[0])
+    collected = min(utc_of((d / "sos_commands/date/date_--utc").read_text()) for d in sosreports("rhosp13-docker").values())
+    assert 2 * 3600 < (collected - pasted).total_seconds() < 3 * 3600         # a few hours before the sosreports
+    services = table_rows(text, "openstack compute service list")
+    down = [r for r in services if r[5] == "down"]
+    assert [(r[1], r[2]) for r in down] == [("nova-compute", "compute-0.localdomain")]
+    from datetime import datetime
+    stale = pasted - datetime.strptime(down[0][6], "%Y-%m-%dT%H:%M:%S.%f")
+    assert stale.total_seconds() == 932                                        # 15 min 32 s without a heartbeat
+    assert all((pasted - datetime.strptime(r[6], "%Y-%m-%dT%H:%M:%S.%f")).total_seconds() < 10 for r in services if r[5] == "up")
+    agents = table_rows(text, "openstack network agent list")
+    assert {r[4] for r in agents} == {":-)"} and {r[5] for r in agents} == {"UP"}
+    assert [r[1] for r in agents if r[2] == "compute-0.localdomain"] == ["Open vSwitch agent"]
+
+
+def test_the_pasted_lists_become_a_node_of_their_own_unless_named(packed):
+    rows = facts_rows(str(FIXTURES / "rhosp13-docker"), table="openstack_services")
+    assert {r["node"] for r in rows} == {LOOSE.name} and len(rows) == 7 + 9
+    named = facts_rows(*map(str, sorted((FIXTURES / "rhosp13-docker").glob("sosreport-*"))), str(LOOSE),
+                       "--node", f"controller-0={LOOSE}", table="openstack_services")
+    assert {r["node"] for r in named} == {"controller-0"}
+    assert [r["host"] for r in named if r["state"] == "down"] == ["compute-0.localdomain"]
+    # pack.py packs the sosreport folders only: the pasted file stays out of the tarballs
+    assert [tb.name.split("-2021-")[0] for tb in packed["rhosp13-docker"]] == \
+        ["sosreport-compute-0", "sosreport-controller-0", "sosreport-controller-1"]
