@@ -13,10 +13,11 @@ import io
 import lzma
 import os
 import posixpath
+import re
 import tarfile
 import zlib
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable
 
 from analyzer.errors import ParseError
 from analyzer.ingest.catalogue import Catalogue, Match, default_catalogue
@@ -35,6 +36,7 @@ IDENTITY_KINDS = {"hostname", "hostname_fqdn", "hostnamectl", "date", "date_utc"
 FHS_ROOT = {"bin", "boot", "dev", "etc", "home", "lib", "lib64", "media", "mnt", "opt", "proc",
             "root", "run", "sbin", "srv", "sys", "tmp", "usr", "var"}
 MAX_NESTING = 3
+PASTED_DATE = re.compile(rb"^\w{3} \w{3} +\d+ \d\d:\d\d:\d\d (?:UTC|GMT) \d{4}$", re.M)
 PENDING_CAP = 256 * 1024 * 1024   # sos_strings tails held until their links are seen
 READ_ERRORS = (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error, ValueError)
 
@@ -487,6 +489,10 @@ def _read_loose(path: str, stream: BinaryIO, options: ReadOptions, scanner, comp
     member = Member(input=path, unit=unit.unit, path=rel, kind=kind, data=data, size=size, hint=hint,
                     truncated=truncated)
     member.notes.append(f"recognised by content as {kind}")
+    if kind != "log" and PASTED_DATE.search(data[:65536]):
+        # a paste that holds `date -u` says when it was taken: its collection time
+        unit.identity.setdefault("date_utc", []).append(
+            (rel, PASTED_DATE.search(data[:65536]).group(0).decode("ascii", "replace")))
     process_member(member, unit, scanner, reader.note)
     result.units.append(unit)
     result.bytes_read = counting.count

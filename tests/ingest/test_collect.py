@@ -204,3 +204,17 @@ def test_member_over_the_cap_is_read_from_its_tail(tmp_path):
     row = inventory(result)["var/log/containers/nova/nova-api.log"]
     assert row["status"] == "parsed"
     assert "only the last" in row["reason"]
+
+
+def test_a_pasted_list_with_date_u_is_dated_by_it(tmp_path):
+    pasted = tmp_path / "lists.txt"
+    pasted.write_text(
+        "[stack@undercloud-0 ~]$ date -u\nTue Mar  2 06:47:12 UTC 2021\n"
+        "[stack@undercloud-0 ~]$ openstack compute service list\n"
+        "+----+----------------+--------------------------+----------+---------+-------+----------------------------+\n"
+        "| ID | Binary         | Host                     | Zone     | Status  | State | Updated At                 |\n"
+        "+----+----------------+--------------------------+----------+---------+-------+----------------------------+\n"
+        "|  7 | nova-compute   | compute-0.localdomain    | nova     | enabled | down  | 2021-03-02T06:31:40.000000 |\n"
+        "+----+----------------+--------------------------+----------+---------+-------+----------------------------+\n")
+    [unit] = read_input(str(pasted)).units
+    assert identify(unit).collected_at.isoformat() == "2021-03-02T06:47:12+00:00"
