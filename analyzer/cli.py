@@ -47,8 +47,14 @@ def _parse_formats(value: str) -> set[str]:
     return formats
 
 
+def _inside(path: str, folder: str) -> bool:
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def _check_inputs(inputs: tuple[str, ...], node_map: dict[str, str]) -> list[str]:
-    paths = list(inputs) + [p for p in node_map if p not in inputs]
+    """The inputs to read: INPUT... plus --node paths that no INPUT already holds."""
+    paths = list(inputs) + [p for p in node_map if not any(_inside(p, i) for i in inputs)]
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise click.UsageError("input not found: " + ", ".join(missing))

@@ -154,7 +154,7 @@ def build_bundle(results: list[InputResult]) -> Bundle:
     if level_counts:
         tables["log_levels"] = (pd.DataFrame.from_records(level_counts)
                                 .groupby(["node", "level"], as_index=False)["count"].sum())
-    tables["nodes"] = pd.DataFrame.from_records([n.as_dict() for n in nodes.values()])
+    tables["nodes"] = pd.DataFrame.from_records([nodes[name].as_dict() for name in sorted(nodes)])
     bundle = Bundle(nodes=dict(sorted(nodes.items())), tables=tables, inputs=inputs)
     derive(bundle)
     return bundle

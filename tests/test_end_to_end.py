@@ -157,3 +157,13 @@ def test_usage_errors_exit_2(tmp_path):
     run = run_cli("analyze", str(junk), "-o", str(tmp_path / "o2"))
     assert run.returncode == 2 and "junk.bin" in run.stderr
     assert (tmp_path / "o2" / "report.json").is_file()   # the inventory still says why
+
+
+def test_node_option_names_a_loose_file_inside_a_case_folder(tmp_path):
+    case = FIXTURES / "rhosp13-docker"
+    run = run_cli("facts", str(case), "--node", f"controller-0={case / 'openstack-lists-before-outage.txt'}",
+                  "--table", "openstack_services", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(run.stdout)
+    assert rows and {r["node"] for r in rows} == {"controller-0"}
+    assert len(rows) == len({(r["kind"], r["id"], r["host"]) for r in rows})   # read once

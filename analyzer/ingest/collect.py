@@ -51,6 +51,17 @@ class ReadOptions:
     def cat(self) -> Catalogue:
         return self.catalogue or default_catalogue()
 
+    def node_name(self, path: str) -> str | None:
+        """The --node NAME given for `path` (matched on the real path, so a file inside a case
+        folder given as input is named too)."""
+        if not self.node_names:
+            return None
+        real = os.path.realpath(path)
+        for given, name in self.node_names.items():
+            if os.path.realpath(given) == real:
+                return name
+        return None
+
 
 @dataclass
 class UnitResult:
@@ -362,7 +373,7 @@ def _read_tar_stream(stream: BinaryIO, input_path: str, result: InputResult, opt
     readers: dict[str, _UnitReader] = {}
     layout: str | None = None
     flat_unit = prefix + _unit_name_from_input(input_path if not prefix else prefix.rstrip("/"))
-    node_hint = options.node_names.get(input_path)
+    node_hint = options.node_name(input_path)
 
     def unit_reader(unit: str, kind: str) -> _UnitReader:
         if unit not in readers:
@@ -481,7 +492,7 @@ def _read_loose(path: str, stream: BinaryIO, options: ReadOptions, scanner, comp
         result.status = "error"
         result.errors.append(f"{path}: damaged {compression or ''} data: {exc}")
         return result
-    unit = UnitResult(unit=_unit_name_from_input(path), kind="file", name_hint=options.node_names.get(path))
+    unit = UnitResult(unit=_unit_name_from_input(path), kind="file", name_hint=options.node_name(path))
     reader = _UnitReader(unit, path, options, scanner)
     rel = os.path.basename(path)
     if compression and rel.endswith(".gz"):
@@ -517,7 +528,7 @@ def _read_directory_input(path: str, options: ReadOptions, scanner) -> InputResu
     containers_root = _containers_tree_root(root)
     if containers_root is not None:
         result.kind = "directory"
-        name = options.node_names.get(path) or _node_name_for_log_tree(root)
+        name = options.node_name(path) or _node_name_for_log_tree(root)
         _read_tree(root, containers_root, name, "directory", path, result, options, scanner)
         return result
     if all(os.path.isdir(os.path.join(root, d)) for d in ("etc", "usr")):
@@ -569,7 +580,7 @@ def _node_name_for_log_tree(root: str) -> str:
 
 def _read_tree(root: str, prefix: str, unit_name: str, kind: str, input_path: str, result: InputResult,
                options: ReadOptions, scanner) -> None:
-    unit = UnitResult(unit=unit_name, kind=kind, name_hint=options.node_names.get(input_path))
+    unit = UnitResult(unit=unit_name, kind=kind, name_hint=options.node_name(input_path))
     reader = _UnitReader(unit, input_path, options, scanner)
     real_root = os.path.realpath(root)
     for e in iter_directory(root):
