@@ -56,7 +56,9 @@ def test_every_case_gets_its_report_folder(pool_out):
     for case in FIXTURE_CASES:
         assert sorted(p.name for p in (out / case).iterdir()) == ["report.html", "report.json", "report.md"]
     assert _entry(index, "rhosp16-podman")["nodes"] == ["compute-0", "controller-0", "controller-1", "controller-2"]
-    assert _entry(index, "rhosp13-docker")["nodes"] == ["compute-0", "controller-0", "controller-1"]
+    # the pasted `openstack ... list` outputs beside the sosreports are a node of their own, as with analyze
+    assert _entry(index, "rhosp13-docker")["nodes"] == ["compute-0", "controller-0", "controller-1",
+                                                        "openstack-lists-before-outage.txt"]
     assert _entry(index, "healthy")["nodes"] == ["controller-0", "controller-1", "controller-2"]
     assert index["skipped"] == [{"name": "README.txt", "reason": "neither a folder nor a tar archive"}]
     assert json.loads((out / "index.json").read_text())["cases"] == index["cases"]
