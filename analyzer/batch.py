@@ -296,10 +296,12 @@ def run_batch(cases_dir: str, outdir: str, formats: set[str], rule_dirs: tuple[s
     out.mkdir(parents=True, exist_ok=True)
     found = find_cases(cases_dir, exclude=str(out))
     rule_dirs = tuple(os.path.abspath(d) for d in rule_dirs)
-    if scheduler:
+    if not found.cases:
+        results: Iterator[tuple[Case, CaseResult]] = iter(())
+    elif scheduler:
         results = results_from_dask(found.cases, rule_dirs, jobs, scheduler)
     else:
-        results = results_from_pool(found.cases, rule_dirs, jobs) if found.cases else iter(())
+        results = results_from_pool(found.cases, rule_dirs, jobs)
     entries = []
     for case, result in results:
         written: list[Path] = []
