@@ -419,11 +419,12 @@ def eval_logs(rule: Rule, case: Case) -> list[dict]:
         return []
     events = _with_fields(rule, case, events)
     used = template_fields(rule.title) + template_fields(rule.summary)
-    group = list(spec.group_by) + [f for f in rule.fields if f in used and f not in spec.group_by]
+    # an explicit group_by decides the findings; template fields then come from each group's
+    # first event (a traceback's last line holds message ids that would split every group)
+    group = list(spec.group_by) or [f for f in rule.fields if f in used]
     keys = _text_key(events, group)
     findings = []
-    for key in sorted(set(keys)):
-        members = events[keys == key]
+    for _, members in events.groupby(keys, sort=True):
         context, nodes = _group_context(case, members)
         counts = members["node"].value_counts()
         context["per_node"] = ", ".join(f"{n} ({counts[n]})" for n in sorted(counts.index))
