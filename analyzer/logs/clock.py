@@ -74,18 +74,22 @@ def _occurrences(events_df: pd.DataFrame) -> dict:
     if events_df.empty or "matched" not in events_df:
         return found
     compiled = {p.id: re.compile(p.regex) for p in MEMBERSHIPS}
-    detail = events_df["detail"] if "detail" in events_df else pd.Series("", index=events_df.index)
-    for idx, matched in events_df["matched"].items():
-        if not isinstance(matched, (list, tuple)) or pd.isna(events_df.at[idx, "ts"]):
-            continue
-        text = f"{events_df.at[idx, 'message']}\n{detail.at[idx] or ''}"
+    ids = set(compiled)
+    # only rows tagged with a membership pattern, read column-wise (not cell by cell)
+    tagged = events_df["matched"].map(lambda m: isinstance(m, (list, tuple)) and not ids.isdisjoint(m))
+    rows = events_df[tagged & events_df["ts"].notna()]
+    if rows.empty:
+        return found
+    details = rows["detail"] if "detail" in rows else pd.Series("", index=rows.index)
+    for node, ts, message, detail, matched in zip(rows["node"], rows["ts"], rows["message"], details,
+                                                  rows["matched"]):
+        text = f"{message}\n{detail or ''}"
         for pattern_id in matched:
             regex = compiled.get(pattern_id)
             m = regex.search(text) if regex else None
             if m:
-                per_node = found.setdefault((pattern_id, m.group("key")), {})
-                per_node.setdefault(events_df.at[idx, "node"], []).append(
-                    pd.Timestamp(events_df.at[idx, "ts"]))
+                found.setdefault((pattern_id, m.group("key")), {}).setdefault(node, []).append(
+                    pd.Timestamp(ts))
     return found
 
 
