@@ -35,8 +35,9 @@ from analyzer.ingest.entries import FILE, SYMLINK, iter_directory
 from analyzer.ingest.identity import identify, merge, zone_of
 from analyzer.ingest.sniff import sniff_kind
 from analyzer.ingest.streams import decompressing_reader, is_tar_header, sniff_compression
+from analyzer.logs.chunks import scan_chunks
 from analyzer.logs.clock import SKEW_THRESHOLD_S
-from analyzer.logs.formats import HINTS, LEVELS
+from analyzer.logs.formats import LEVELS
 from analyzer.logs.scan import LogScanner, service_from_path
 from analyzer.logs.timeutil import resolve_year
 
@@ -47,12 +48,6 @@ LEVEL_ORDER = tuple(reversed(LEVELS))
 #: the scanner keeps WARNING and worse; below that every line is asked for with this pattern
 EVERY_LINE = ("timeline.every_line", r"(?m)^(?=[^\n])")
 
-FIRST_CHUNK = 1 << 20          # small first read: the first lines appear early
-CHUNK = 8 << 20
-#: a record starting this close (lines) to a chunk's end is held back for the next chunk
-HOLD_LINES = 1000
-#: a record filling a whole chunk is read on up to this size before it is taken as it is
-MAX_RECORD_BYTES = 64 << 20
 #: identity kinds that matter for time (name, zone, collection time)
 TIME_IDENTITY_KINDS = {"hostname", "hostname_fqdn", "hostnamectl", "date", "date_utc",
                        "timedatectl", "localtime", "timezone_file", "sos_manifest"}
@@ -241,18 +236,6 @@ class NodeClock:
         return ts_local.astimezone(timezone.utc) - timedelta(seconds=self.offset_s)
 
 
-def _line_offset(piece: bytes, line: int, total: int) -> int | None:
-    """Byte offset where 1-based `line` starts in `piece` (which ends with a newline), found
-    from the end; None when it is more than HOLD_LINES lines back."""
-    back = total - line + 1
-    if back > HOLD_LINES or line <= 1:
-        return None
-    pos = len(piece)
-    for _ in range(back):
-        pos = piece.rfind(b"\n", 0, pos - 1) + 1
-    return pos
-
-
 class LogStream:
     """The decompressed content of a log file (plain, gzip, xz, bzip2), read sequentially;
     closing it closes the file too."""
@@ -280,54 +263,6 @@ class LogStream:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def scan_chunks(stream, rel: str, scanner: LogScanner, hint: str | None = None,
-                first_chunk: int = FIRST_CHUNK, chunk: int = CHUNK,
-                before_read: Callable[[], None] | None = None) -> Iterator[dict]:
-    """Scanner records of a log read in chunks, with line numbers of the whole file.
-
-    Each chunk is cut after its last newline; the last record of a chunk, when it starts in
-    the chunk's last :data:`HOLD_LINES` lines, is scanned again with the next chunk, so that
-    continuation lines (tracebacks) crossing the cut stay in it (a record filling a whole
-    chunk is read on up to :data:`MAX_RECORD_BYTES`). The format sniffed on the
-    first chunk is passed on as the hint of the next ones."""
-    pending, eof, line_base, size = b"", False, 0, first_chunk
-    while not eof or pending:
-        if not eof:
-            if before_read is not None:
-                before_read()
-            block = stream.read(size)
-            size = chunk
-            eof = not block
-            pending += block
-            if not eof:
-                cut = pending.rfind(b"\n") + 1
-                if cut == 0:
-                    continue   # one line longer than a chunk: read on
-            else:
-                cut = len(pending)
-        else:
-            cut = len(pending)
-        piece, pending = pending[:cut], pending[cut:]
-        result = scanner.scan(piece, rel, hint, None)
-        if result.format in HINTS:
-            hint = result.format
-        records, lines = result.records, result.lines
-        if not eof and records:
-            last = max(records, key=lambda r: r["line"])
-            if last["line"] == 1 and len(piece) < MAX_RECORD_BYTES:
-                pending = piece + pending
-                continue   # one record fills the chunk: scan it again with more data
-            hold = _line_offset(piece, last["line"], lines)
-            if hold is not None:
-                records = [r for r in records if r["line"] < last["line"]]
-                pending = piece[hold:] + pending
-                lines = last["line"] - 1
-        for rec in records:
-            rec["line"] += line_base
-            yield rec
-        line_base += lines
 
 
 # ---------------------------------------------------------------------------------------------

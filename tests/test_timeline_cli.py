@@ -19,7 +19,8 @@ from click.testing import CliRunner
 from analyzer.bundle import NodeInfo
 from analyzer.cli import main
 from analyzer.logs.scan import LogScanner
-from analyzer.timeline import RECORD_FIELDS, clock_corrections, plan_inputs, scan_chunks
+from analyzer.logs.chunks import scan_chunks
+from analyzer.timeline import RECORD_FIELDS, clock_corrections, plan_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 CASE16 = REPO / "fixtures" / "rhosp16-podman"

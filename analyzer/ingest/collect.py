@@ -24,6 +24,7 @@ from analyzer.ingest.catalogue import Catalogue, Match, default_catalogue
 from analyzer.ingest.entries import (DIR, FILE, HARDLINK, SPECIAL, SYMLINK, RawEntry, iter_directory,
                                      iter_tar, resolve_link)
 from analyzer.ingest.member import Member
+from analyzer.logs.chunks import ChunkTotals, scan_chunks
 from analyzer.ingest.prefetch import PrefetchReader
 from analyzer.ingest.sniff import sniff_kind
 from analyzer.ingest.streams import (CountingReader, Prepended, decompressing_reader, is_tar_header,
@@ -135,6 +136,9 @@ class _UnitReader:
         if match is None and not aliases:
             self.note(rel, None, "skipped", e.size, "not in the catalogue")
             return
+        if match is not None and match.kind == "log" and not aliases and self.scanner is not None:
+            self._scan_log(e, rel, match)
+            return
         data, size, truncated = e.read(self._cap(match or aliases[0][1]))
         if match is not None:
             self._dispatch(rel, match, data, size, truncated)
@@ -143,6 +147,44 @@ class _UnitReader:
 
     def _cap(self, match: Match) -> int:
         return match.max_bytes
+
+    def _scan_log(self, e: RawEntry, rel: str, match: Match) -> None:
+        """Scan a log member whole, in chunks (memory bounded by the chunk, not the log)."""
+        self.seen.add(rel)
+        source = _GuardedSource(e.opener())
+        stream: BinaryIO = source
+        totals = ChunkTotals()
+        problem = None
+        try:
+            if rel.endswith(".gz"):
+                magic = read_head(source, 2)
+                stream = Prepended(magic, source)
+                if magic == b"\x1f\x8b":
+                    stream = gzip.GzipFile(fileobj=stream)
+            for record in scan_chunks(stream, rel, self.scanner, match.hint, totals=totals):
+                self.result.log_records.append(record)
+        except _ArchiveReadError as exc:
+            self._log_noted(rel, totals, e.size, f"archive damaged while reading this log: {exc.error}")
+            raise exc.error from None
+        except (OSError, EOFError, zlib.error, ValueError) as exc:
+            problem = f"compressed log damaged ({exc}); the readable part was scanned"
+        finally:
+            source.close()
+        self._log_noted(rel, totals, e.size, problem)
+
+    def _log_noted(self, rel: str, totals: "ChunkTotals", size: int, problem: str | None) -> None:
+        for level, n in totals.counts.items():
+            self.result.log_counts[level] = self.result.log_counts.get(level, 0) + n
+        parser = f"logs:{totals.format or 'unknown'}"
+        for line, message in totals.problems[:20]:
+            self.note(rel, "log", "error", 0, message, parser=parser, line=line)
+        if len(totals.problems) > 20:
+            self.note(rel, "log", "error", 0, f"{len(totals.problems) - 20} more problems of the same file "
+                                              "not listed", parser=parser)
+        if problem:
+            self.note(rel, "log", "error", size, problem, parser=parser)
+        else:
+            self.note(rel, "log", "parsed", size, None, parser=parser)
 
     def _link(self, e: RawEntry, rel: str, match: Match | None) -> None:
         if match is not None and match.kind == "localtime":
@@ -204,6 +246,39 @@ class _UnitReader:
             self.note(rel, None, "skipped", size, "tailed copy with no link to it in the catalogue")
         self.link_aliases.clear()
         self.pending.clear()
+
+
+class _ArchiveReadError(Exception):
+    """A read error of the archive itself (not of a compressed log inside it)."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+class _GuardedSource(io.RawIOBase):
+    """A member's stream whose read errors are told apart from the log's own decompression."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self._stream.read(n)
+        except READ_ERRORS as exc:
+            raise _ArchiveReadError(exc) from exc
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
 
 
 def process_member(member: Member, result: UnitResult, scanner, note, via: str | None = None) -> None:

@@ -197,13 +197,24 @@ def test_invalid_utf8_is_decoded_with_replacement_and_noted(tmp_path):
 
 
 def test_member_over_the_cap_is_read_from_its_tail(tmp_path):
-    cat = Catalogue([Entry("log", "var/log/containers/*/*.log", "oslo", 4096, 0, "test")])
-    lines = [f"2020-05-14 04:45:{i % 60:02d}.123 7 ERROR nova.api [-] line {i}\n" for i in range(2000)]
-    members = [("file", f"{ROOT}/var/log/containers/nova/nova-api.log", "".join(lines))]
+    cat = Catalogue([Entry("hostnamectl", "sos_commands/host/hostnamectl_status", None, 4096, 0, "test")])
+    text = "".join(f"   Static hostname: controller-{i}\n" for i in range(2000))
+    members = [("file", f"{ROOT}/sos_commands/host/hostnamectl_status", text)]
     result = read_input(str(build(tmp_path / "cap.tar.xz", members)), ReadOptions(catalogue=cat))
-    row = inventory(result)["var/log/containers/nova/nova-api.log"]
-    assert row["status"] == "parsed"
-    assert "only the last" in row["reason"]
+    row = inventory(result)["sos_commands/host/hostnamectl_status"]
+    assert "only the last" in row["reason"] and row["bytes"] == len(text)
+
+
+def test_a_log_over_any_cap_is_scanned_whole_with_line_numbers_of_the_file(tmp_path):
+    cat = Catalogue([Entry("log", "var/log/containers/*/*.log", "oslo", 4096, 0, "test")])
+    lines = [f"2020-05-14 04:45:{i % 60:02d}.123 7 {'ERROR' if i % 100 == 0 else 'INFO'} nova.api [-] line {i}\n"
+             for i in range(200000)]
+    members = [("file", f"{ROOT}/var/log/containers/nova/nova-api.log", "".join(lines))]
+    result = read_input(str(build(tmp_path / "big.tar.xz", members)), ReadOptions(catalogue=cat))
+    [unit] = result.units
+    assert unit.log_counts["ERROR"] == 2000 and unit.log_counts["INFO"] == 198000
+    errors = [r for r in unit.log_records if r["level"] == "ERROR"]
+    assert len(errors) == 2000 and errors[-1]["line"] == 199901 and errors[-1]["message"] == "line 199900"
 
 
 def test_a_pasted_list_with_date_u_is_dated_by_it(tmp_path):
