@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -187,12 +188,12 @@ class AnalysisResult:
 
 def analyze(settings: IngestSettings, rule_dirs: list[str], argv: list[str] | None = None) -> AnalysisResult:
     """Everything `sos-analyzer analyze` does before writing: returns the report dict too."""
-    from analyzer.engine import evaluate, load_rules
+    from analyzer.engine import evaluate
     from analyzer.logs.incidents import find_incidents
     from analyzer.derive.incident_links import link_findings
     from analyzer.report.model import build
 
-    ruleset = load_rules(extra_dirs=rule_dirs)
+    ruleset = _ruleset(tuple(rule_dirs))
     settings.log_patterns = list(ruleset.log_patterns())
     bundle = build_bundle(ingest(settings))
     engine_result = evaluate(ruleset, bundle)
@@ -204,6 +205,14 @@ def analyze(settings: IngestSettings, rule_dirs: list[str], argv: list[str] | No
             "argv": list(argv or []), "cwd_free": True}
     report = build(bundle, engine_result, incidents, meta)
     return AnalysisResult(bundle=bundle, engine_result=engine_result, incidents=incidents, report=report)
+
+
+@lru_cache(maxsize=8)
+def _ruleset(rule_dirs: tuple[str, ...]):
+    """Rules compile once per process (batch analyses many cases with the same rules)."""
+    from analyzer.engine import load_rules
+
+    return load_rules(extra_dirs=list(rule_dirs))
 
 
 def default_jobs() -> int:
