@@ -37,13 +37,16 @@ MAX_ALTERNATIVES = 64
 #: numpy works on chunks of this size (they stay in the CPU cache across the anchor bytes)
 CHUNK = 1 << 18
 SAMPLE = 1 << 16
-#: anchors expected fewer times per MB than this are searched with memchr, others with numpy
-MEMCHR_MAX_HITS = 60
-
-# Costs in ms per MB, measured on the benchmark machine: a memchr pass and the Python check
-# of each hit; a compare of a cached chunk and the vector check of each hit.
-_MEMCHR_PASS, _PY_HIT = 0.1, 0.00025
-_NUMPY_PASS, _NUMPY_PAIR, _NP_HIT = 0.06, 0.15, 0.00003
+#: buffers from this size on get the refined search plan (see LiteralSearch.plan)
+REFINE_MIN_BYTES = 1 << 22
+# Costs in ms per MB, measured on the benchmark machine (CPU time, bench/RESULTS.md): a
+# memchr pass, the Python loop at each hit and the check of each literal there; a numpy
+# compare of a cached chunk with one byte or a pair (and its share of the mask), the split of
+# each hit by key, and per literal of the key the check of the first 8-byte word at every hit
+# (a fixed part: a few numpy calls per chunk).
+_MEMCHR_PASS, _MEMCHR_HIT, _PY_CHECK = 0.05, 0.00013, 0.00015
+_NUMPY_PASS, _NUMPY_PAIR, _NP_KEY_HIT = 0.12, 0.25, 0.00002
+_NP_LITERAL, _NP_CHECK = 0.012, 0.000004
 
 
 @dataclass(frozen=True)
@@ -197,10 +200,32 @@ def _anchor_options(lit: bytes, icase: bool):
                 yield ((byte, lit[offset + 1]),), offset
 
 
+def _first_offsets(lit: bytes, icase: bool) -> dict[tuple, int]:
+    """Anchor -> the first offset of `lit` it can be found by."""
+    offsets: dict[tuple, int] = {}
+    for anchor, offset in _anchor_options(lit, icase):
+        offsets.setdefault(anchor, offset)
+    return offsets
+
+
+def _memchr_cost(hits: float, literals: int) -> float:
+    return _MEMCHR_PASS + hits * (_MEMCHR_HIT + _PY_CHECK * literals)
+
+
+def _numpy_cost(key: tuple, hits: float, literals: int) -> float:
+    return ((_NUMPY_PAIR if len(key) == 2 else _NUMPY_PASS) + hits * _NP_KEY_HIT
+            + literals * (_NP_LITERAL + hits * _NP_CHECK))
+
+
+def uses_memchr(key: tuple, hits: float, literals: int) -> bool:
+    """Whether a one-byte key is cheaper found with memchr than in the numpy pass."""
+    return len(key) == 1 and _memchr_cost(hits, literals) < _numpy_cost(key, hits, literals)
+
+
 def _key_cost(key: tuple, hits: float, literals: int) -> float:
-    if len(key) == 1 and hits < MEMCHR_MAX_HITS:
-        return _MEMCHR_PASS + hits * _PY_HIT * literals
-    return (_NUMPY_PAIR if len(key) == 2 else _NUMPY_PASS) + hits * _NP_HIT * literals
+    if uses_memchr(key, hits, literals):
+        return _memchr_cost(hits, literals)
+    return _numpy_cost(key, hits, literals)
 
 
 class LiteralSearch:
@@ -213,30 +238,94 @@ class LiteralSearch:
             raise ValueError("empty literal")
         # per literal: 8-byte words (key, mask of its bytes, bits forced to lower case)
         self.words = [_words(lit, icase) for lit, icase in self.literals]
+        self._bytes = np.array(sorted({b for lit, icase in self.literals
+                                       for b in (lit.upper() + lit if icase else lit)}), np.intp)
+        self._plans: dict[bytes, dict] = {}
 
-    def plan(self, freq: Frequencies) -> dict[tuple, list[tuple[int, int]]]:
+    def cached_plan(self, freq: Frequencies) -> dict[tuple, list[tuple[int, int]]]:
+        """The plan of a small buffer: planning costs more than searching it, so buffers
+        whose literal bytes have about the same frequencies (within a factor 4) share one."""
+        profile = np.log2(freq.single[self._bytes] + 1).astype(np.uint8) // 2
+        key = profile.tobytes()
+        if key not in self._plans:
+            if len(self._plans) >= 64:
+                self._plans.clear()
+            self._plans[key] = self.plan(freq, refine=False)
+        return self._plans[key]
+
+    def plan(self, freq: Frequencies, refine: bool = True) -> dict[tuple, list[tuple[int, int]]]:
         """Anchor -> [(literal index, offset of the anchor in the literal)]: each literal
-        anchored where it adds least cost given the anchors already chosen."""
+        anchored where it adds least cost given the others' anchors (greedy, longest literal
+        first, then moves of single literals while they lower the total: the level markers
+        of a format end up sharing one anchor, `[` or ` `, instead of a pass each), unless
+        not `refine` (the moves cost milliseconds: worth it on large buffers only)."""
         chosen: dict[tuple, list[tuple[int, int]]] = {}
+        hits_of: dict[tuple, float] = {}
 
         def hits(key):
-            return freq.pair(*key) if len(key) == 2 else float(freq.single[key[0]])
+            if key not in hits_of:
+                hits_of[key] = freq.pair(*key) if len(key) == 2 else float(freq.single[key[0]])
+            return hits_of[key]
+
+        def added_cost(anchor, members):
+            return sum(_key_cost(key, hits(key), members + 1)
+                       - (_key_cost(key, hits(key), members) if members else 0.0)
+                       for key in anchor)
+
+        def best_place(index):
+            lit, icase = self.literals[index]
+            return min(((added_cost(anchor, len(chosen.get(anchor, ()))), anchor, offset)
+                        for anchor, offset in _anchor_options(lit, icase)),
+                       key=lambda option: option[0])
 
         order = sorted(range(len(self.literals)), key=lambda i: -len(self.literals[i][0]))
+        where: dict[int, tuple[tuple, int]] = {}
         for index in order:
-            lit, icase = self.literals[index]
-            best = None
-            for anchor, offset in _anchor_options(lit, icase):
-                members = len(chosen.get(anchor, ()))
-                cost = 0.0
-                for key in anchor:
-                    n = hits(key)
-                    cost += (_key_cost(key, n, members + 1) - _key_cost(key, n, members)
-                             if members else _key_cost(key, n, 1))
-                if best is None or cost < best[0]:
-                    best = (cost, anchor, offset)
-            chosen.setdefault(best[1], []).append((index, best[2]))
+            _, anchor, offset = best_place(index)
+            chosen.setdefault(anchor, []).append((index, offset))
+            where[index] = (anchor, offset)
+        for _ in range(4 if refine else 0):
+            moved = False
+            for index in order:
+                anchor, offset = where[index]
+                chosen[anchor].remove((index, offset))
+                if not chosen[anchor]:
+                    del chosen[anchor]
+                stay = added_cost(anchor, len(chosen.get(anchor, ())))
+                cost, best, best_offset = best_place(index)
+                if cost < stay - 1e-9:
+                    anchor, offset, moved = best, best_offset, True
+                chosen.setdefault(anchor, []).append((index, offset))
+                where[index] = (anchor, offset)
+            moved = self._merge_groups(chosen, where, hits) or moved
+            if not moved:
+                break
         return chosen
+
+    def _merge_groups(self, chosen, where, hits) -> bool:
+        """Move all the literals of an anchor to another anchor they all contain when that
+        costs less (two rare pairs `[e` and `[n` joining the frequent `[` of the others)."""
+        for anchor in list(chosen):
+            members = chosen.get(anchor)
+            if not members or len(members) < 2:
+                continue
+            offsets = [_first_offsets(*self.literals[index]) for index, _ in members]
+            options = set(offsets[0]).intersection(*offsets[1:])
+            keep = sum(_key_cost(key, hits(key), len(members)) for key in anchor)
+            for target in sorted(options):
+                if target == anchor:
+                    continue
+                present = len(chosen.get(target, ()))
+                cost = sum(_key_cost(key, hits(key), present + len(members))
+                           - (_key_cost(key, hits(key), present) if present else 0.0)
+                           for key in target)
+                if cost < keep - 1e-9:
+                    for (index, _), mine in zip(members, offsets):
+                        where[index] = (target, mine[target])
+                        chosen.setdefault(target, []).append((index, mine[target]))
+                    del chosen[anchor]
+                    return True
+        return False
 
     def find(self, data: bytes, freq: Frequencies | None = None,
              count_only: frozenset = frozenset()) -> list[np.ndarray | int]:
@@ -249,9 +338,10 @@ class LiteralSearch:
         if data and self.literals:
             freq = Frequencies(data) if freq is None else freq
             dense = []
-            for anchor, members in self.plan(freq).items():
+            plan = self.plan(freq) if len(data) >= REFINE_MIN_BYTES else self.cached_plan(freq)
+            for anchor, members in plan.items():
                 for key in anchor:
-                    if len(key) == 1 and freq.single[key[0]] < MEMCHR_MAX_HITS:
+                    if uses_memchr(key, float(freq.single[key[0]]), len(members)):
                         self._memchr(data, key[0], members, found)
                     else:
                         dense.append((key, members))
@@ -298,6 +388,13 @@ class LiteralSearch:
         words = np.ndarray((size - 7,), "<u8", data, 0, (1,)) if size >= 8 else None
         mask = np.empty(min(CHUNK, size), bool)
         other = np.empty_like(mask)
+        # per key, its literals grouped by the anchor's offset in them (one read per group)
+        dense_groups = []
+        for key, members in dense:
+            by_offset: dict[int, list[int]] = {}
+            for index, offset in members:
+                by_offset.setdefault(offset, []).append(index)
+            dense_groups.append((key, sorted(by_offset.items())))
         for off in range(0, size, CHUNK):
             chunk = view[off:off + CHUNK]
             after = view[off + 1:off + CHUNK + 1]  # the next byte of each (one short at the end)
@@ -314,7 +411,7 @@ class LiteralSearch:
                 continue
             first = chunk[at] if len(dense) > 1 else None
             at += off
-            for key, members in dense:
+            for key, groups in dense_groups:
                 if first is None:
                     mine = at
                 else:
@@ -324,38 +421,54 @@ class LiteralSearch:
                     mine = mine[mine + 1 < size]
                 if not mine.size:
                     continue
-                for index, offset in members:
-                    start = self._check(data, words, mine - offset, index)
-                    if start.size:
-                        found[index].append(start)
+                for offset, indexes in groups:
+                    self._check(data, words, mine - offset if offset else mine, indexes, found)
 
-    def _check(self, data: bytes, words, start: np.ndarray, index: int) -> np.ndarray:
-        lit, icase = self.literals[index]
+    def _check(self, data: bytes, words, start: np.ndarray, indexes: list[int],
+               found: list) -> None:
+        """Which of `start` (sorted) begin each literal of `indexes`: the first 8-byte word at
+        every start is read once for all of them, the next words only where it matched."""
         size = len(data)
-        start = start[(start >= 0) & (start <= size - len(lit))]
-        tail = start[start > size - 8 - (len(lit) - 1) // 8 * 8]
-        if tail.size:  # the last bytes of the buffer: no full word there
-            start = start[: len(start) - len(tail)]
-            tail = np.asarray([s for s in tail.tolist()
-                               if (data[s:s + len(lit)].lower() == lit if icase
-                                   else data.startswith(lit, s))], np.int64)
-        for shift, (key, mask, lower) in enumerate(self.words[index]):
-            if not start.size:
-                break
-            got = words[start + shift * 8]
-            start = start[((got | lower) & mask) == key]
-        return np.concatenate([start, tail]) if tail.size else start
+        reach = max(len(self.literals[i][0]) for i in indexes)
+        if start.size and start[0] < 0:
+            start = start[start >= 0]
+        tail = None
+        limit = size - 8 - (reach - 1) // 8 * 8   # the last start with all its words readable
+        if start.size and start[-1] > limit:
+            cut = int(np.searchsorted(start, limit, "right"))
+            start, tail = start[:cut], start[cut:].tolist()
+        first = words[start] if start.size else None
+        for index in indexes:
+            lit, icase = self.literals[index]
+            hits = start
+            for shift, (key, mask, lower, plain) in enumerate(self.words[index]):
+                if not hits.size:
+                    break
+                got = first if shift == 0 else words[hits + shift * 8]
+                if not plain:
+                    got = (got | lower) & mask
+                hits = hits[got == key]
+            if tail:
+                extra = [s for s in tail if s <= size - len(lit) and
+                         (data[s:s + len(lit)].lower() == lit if icase
+                          else data.startswith(lit, s))]
+                if extra:
+                    hits = np.concatenate([hits, np.asarray(extra, np.int64)])
+            if hits.size:
+                found[index].append(hits)
 
 
-def _words(lit: bytes, icase: bool) -> list[tuple[np.uint64, np.uint64, np.uint64]]:
-    """`lit` cut in 8-byte little-endian words: (key, mask of the bytes used, case bits)."""
+def _words(lit: bytes, icase: bool) -> list[tuple[np.uint64, np.uint64, np.uint64, bool]]:
+    """`lit` cut in 8-byte little-endian words: (key, mask of the bytes used, case bits,
+    whether the word is compared as it is: 8 bytes, no case bits)."""
     out = []
     for i in range(0, len(lit), 8):
         part = lit[i:i + 8]
         key = int.from_bytes(part, "little")
         mask = (1 << (8 * len(part))) - 1
         lower = sum(0x20 << (8 * j) for j, c in enumerate(part) if icase and 97 <= c <= 122)
-        out.append((np.uint64(key), np.uint64(mask), np.uint64(lower)))
+        out.append((np.uint64(key), np.uint64(mask), np.uint64(lower),
+                    len(part) == 8 and not lower))
     return out
 
 

@@ -56,11 +56,27 @@ def _mask_token(token: str) -> str:
     return masked
 
 
+#: every ASCII digit plays the same part in every mask (`\d`, `[0-9a-fA-F]`, `\w`) and
+#: every digit ends up masked, so messages that differ only in their digits share a signature:
+#: it is computed once per distinct message with its digits zeroed
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_SIGNATURE_CACHE: dict[bytes, str] = {}
+_SIGNATURE_CACHE_SIZE = 50_000
+
+
 def signature(message: str) -> str:
     """`message` with uuids, request ids, hex, IPs, numbers, paths and host names masked
     (whitespace collapsed). Works token by token: words of letters are kept as they are."""
-    return " ".join(token if token.isalpha() else _mask_token(token)
-                    for token in (message or "")[:MAX_SIGNATURE_INPUT].split())
+    text = (message or "")[:MAX_SIGNATURE_INPUT]
+    key = text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+    masked = _SIGNATURE_CACHE.get(key)
+    if masked is None:
+        masked = " ".join(token if token.isalpha() else _mask_token(token)
+                          for token in text.split())
+        if len(_SIGNATURE_CACHE) >= _SIGNATURE_CACHE_SIZE:
+            _SIGNATURE_CACHE.clear()
+        _SIGNATURE_CACHE[key] = masked
+    return masked
 
 
 FOLD_COLUMNS = ("signature", "level", "services", "count", "nodes", "count_by_node",
