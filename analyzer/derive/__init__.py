@@ -35,6 +35,12 @@ def _containers(bundle: Bundle):
     return expected_vs_running(bundle.table("container_configs"), bundle.table("containers"))
 
 
+def _redis(bundle: Bundle):
+    from analyzer.derive.redis import annotate_redis
+
+    return annotate_redis(bundle.table("redis"), _opt(bundle, "pcs_resources"))
+
+
 def _clock(bundle: Bundle):
     from analyzer.derive.clock import clock_table
 
@@ -46,6 +52,7 @@ DERIVERS: list[tuple[str, str, Callable[[Bundle], pd.DataFrame | None]]] = [
     ("vips", "pcs_resources", _vips),
     ("galera_summary", "galera", _galera),
     ("container_expected", "container_configs", _containers),
+    ("redis", "redis", _redis),
     ("clock", "nodes", _clock),
 ]
 
