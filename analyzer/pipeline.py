@@ -59,13 +59,11 @@ def ingest(settings: IngestSettings) -> list[InputResult]:
     return results
 
 
-def _events_for_unit(records: list[dict], node: NodeInfo) -> pd.DataFrame | None:
-    if not records:
-        return None
-    df = pd.DataFrame.from_records(records)
-    try:
-        from analyzer.logs.timeutil import to_utc
-    except ImportError:
+def _events_for_unit(unit, node: NodeInfo) -> pd.DataFrame | None:
+    from analyzer.logs.timeutil import to_utc
+
+    df = unit.take_log_frame()
+    if df is None:
         return None
     df = to_utc(df, node.timezone, node.collected_at)
     df.insert(0, "node", node.name)
@@ -121,7 +119,7 @@ def build_bundle(results: list[InputResult]) -> Bundle:
                     bucket.append(row)
             for inv in unit.inventory:
                 inventory.append({**inv, "node": node.name})
-            events = _events_for_unit(unit.log_records, node)
+            events = _events_for_unit(unit, node)
             if events is not None:
                 event_frames.append(events)
             for level, n in unit.log_counts.items():

@@ -37,6 +37,7 @@ IDENTITY_KINDS = {"hostname", "hostname_fqdn", "hostnamectl", "date", "date_utc"
 FHS_ROOT = {"bin", "boot", "dev", "etc", "home", "lib", "lib64", "media", "mnt", "opt", "proc",
             "root", "run", "sbin", "srv", "sys", "tmp", "usr", "var"}
 MAX_NESTING = 3
+COMPACT_RECORDS = 20000   # log records kept as dicts before they are packed into a DataFrame
 PASTED_DATE = re.compile(rb"^\w{3} \w{3} +\d+ \d\d:\d\d:\d\d (?:UTC|GMT) \d{4}$", re.M)
 PENDING_CAP = 256 * 1024 * 1024   # sos_strings tails held until their links are seen
 READ_ERRORS = (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error, ValueError)
@@ -73,10 +74,40 @@ class UnitResult:
     name_hint: str | None = None               # --node NAME, else None
     identity: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # kind -> [(path, text)]
     rows: dict[str, list[dict]] = field(default_factory=dict)
-    log_records: list[dict] = field(default_factory=list)
+    log_records: list[dict] = field(default_factory=list)     # not yet compacted
+    log_frames: list = field(default_factory=list)             # compacted records (DataFrames)
     log_counts: dict[str, int] = field(default_factory=dict)
     inventory: list[dict] = field(default_factory=list)
     runtime_hint: str | None = None
+
+    def add_log_records(self, records) -> None:
+        """Keep scanner records; every COMPACT_RECORDS they become a DataFrame (a dict per
+        record costs about twice the memory of a row)."""
+        self.log_records.extend(records)
+        if len(self.log_records) >= COMPACT_RECORDS:
+            self.compact_logs()
+
+    def compact_logs(self) -> None:
+        if self.log_records:
+            import pandas as pd
+
+            self.log_frames.append(pd.DataFrame.from_records(self.log_records))
+            self.log_records = []
+
+    def take_log_frame(self):
+        """All log records of the unit as one DataFrame (None when there are none); the unit
+        lets go of them."""
+        self.compact_logs()
+        frames, self.log_frames = self.log_frames, []
+        if not frames:
+            return None
+        import pandas as pd
+
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+    @property
+    def has_logs(self) -> bool:
+        return bool(self.log_records or self.log_frames)
 
     @property
     def catalogued(self) -> int:
@@ -161,8 +192,13 @@ class _UnitReader:
                 stream = Prepended(magic, source)
                 if magic == b"\x1f\x8b":
                     stream = gzip.GzipFile(fileobj=stream)
+            batch: list[dict] = []
             for record in scan_chunks(stream, rel, self.scanner, match.hint, totals=totals):
-                self.result.log_records.append(record)
+                batch.append(record)
+                if len(batch) >= COMPACT_RECORDS:
+                    self.result.add_log_records(batch)
+                    batch = []
+            self.result.add_log_records(batch)
         except _ArchiveReadError as exc:
             self._log_noted(rel, totals, e.size, f"archive damaged while reading this log: {exc.error}")
             raise exc.error from None
@@ -306,7 +342,7 @@ def process_member(member: Member, result: UnitResult, scanner, note, via: str |
         except Exception as exc:  # a scanner bug must not end the run
             note(member.path, "log", "error", member.size, f"log scanner failed: {exc!r}")
             return
-        result.log_records.extend(scan.records)
+        result.add_log_records(scan.records)
         for level, n in scan.counts.items():
             result.log_counts[level] = result.log_counts.get(level, 0) + n
         for line, problem in scan.problems[:20]:
@@ -494,7 +530,7 @@ def _read_tar_stream(stream: BinaryIO, input_path: str, result: InputResult, opt
     # units that held nothing catalogued (e.g. a sos-collector top folder with only its logs)
     kept = []
     for unit in result.units:
-        if unit.identity or unit.rows or unit.log_records or unit.catalogued:
+        if unit.identity or unit.rows or unit.has_logs or unit.catalogued:
             kept.append(unit)
         else:
             result.inventory.extend(unit.inventory)

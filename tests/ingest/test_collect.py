@@ -213,8 +213,9 @@ def test_a_log_over_any_cap_is_scanned_whole_with_line_numbers_of_the_file(tmp_p
     result = read_input(str(build(tmp_path / "big.tar.xz", members)), ReadOptions(catalogue=cat))
     [unit] = result.units
     assert unit.log_counts["ERROR"] == 2000 and unit.log_counts["INFO"] == 198000
-    errors = [r for r in unit.log_records if r["level"] == "ERROR"]
-    assert len(errors) == 2000 and errors[-1]["line"] == 199901 and errors[-1]["message"] == "line 199900"
+    events = unit.take_log_frame()
+    errors = events[events["level"] == "ERROR"]
+    assert len(errors) == 2000 and errors["line"].iloc[-1] == 199901 and errors["message"].iloc[-1] == "line 199900"
 
 
 def test_a_pasted_list_with_date_u_is_dated_by_it(tmp_path):
