@@ -39,6 +39,10 @@ CHUNK = 1 << 18
 SAMPLE = 1 << 16
 #: buffers from this size on get the refined search plan (see LiteralSearch.plan)
 REFINE_MIN_BYTES = 1 << 22
+#: buffers under this size are searched literal by literal (planning would cost more)
+DIRECT_MAX_BYTES = 1 << 16
+#: a byte seen fewer times per MB than this is rare (see LiteralSearch.cached_plan)
+RARE_PER_MB = 300
 # Costs in ms per MB, measured on the benchmark machine (CPU time, bench/RESULTS.md): a
 # memchr pass, the Python loop at each hit and the check of each literal there; a numpy
 # compare of a cached chunk with one byte or a pair (and its share of the mask), the split of
@@ -241,12 +245,13 @@ class LiteralSearch:
         self._bytes = np.array(sorted({b for lit, icase in self.literals
                                        for b in (lit.upper() + lit if icase else lit)}), np.intp)
         self._plans: dict[bytes, dict] = {}
+        #: per literal, each anchor it can be found by with its first offset
+        self.options = [list(_first_offsets(lit, icase).items()) for lit, icase in self.literals]
 
     def cached_plan(self, freq: Frequencies) -> dict[tuple, list[tuple[int, int]]]:
         """The plan of a small buffer: planning costs more than searching it, so buffers
-        whose literal bytes have about the same frequencies (within a factor 4) share one."""
-        profile = np.log2(freq.single[self._bytes] + 1).astype(np.uint8) // 2
-        key = profile.tobytes()
+        whose literal bytes are rare (memchr material) or not alike share one."""
+        key = np.packbits(freq.single[self._bytes] < RARE_PER_MB).tobytes()
         if key not in self._plans:
             if len(self._plans) >= 64:
                 self._plans.clear()
@@ -267,15 +272,19 @@ class LiteralSearch:
                 hits_of[key] = freq.pair(*key) if len(key) == 2 else float(freq.single[key[0]])
             return hits_of[key]
 
+        costs: dict[tuple, float] = {}
+
+        def key_cost(key, members):
+            if (key, members) not in costs:
+                costs[key, members] = _key_cost(key, hits(key), members) if members else 0.0
+            return costs[key, members]
+
         def added_cost(anchor, members):
-            return sum(_key_cost(key, hits(key), members + 1)
-                       - (_key_cost(key, hits(key), members) if members else 0.0)
-                       for key in anchor)
+            return sum(key_cost(key, members + 1) - key_cost(key, members) for key in anchor)
 
         def best_place(index):
-            lit, icase = self.literals[index]
             return min(((added_cost(anchor, len(chosen.get(anchor, ()))), anchor, offset)
-                        for anchor, offset in _anchor_options(lit, icase)),
+                        for anchor, offset in self.options[index]),
                        key=lambda option: option[0])
 
         order = sorted(range(len(self.literals)), key=lambda i: -len(self.literals[i][0]))
@@ -284,6 +293,8 @@ class LiteralSearch:
             _, anchor, offset = best_place(index)
             chosen.setdefault(anchor, []).append((index, offset))
             where[index] = (anchor, offset)
+        if refine:
+            self._gather(chosen, where, hits)
         for _ in range(4 if refine else 0):
             moved = False
             for index in order:
@@ -301,6 +312,36 @@ class LiteralSearch:
             if not moved:
                 break
         return chosen
+
+    def _gather(self, chosen, where, hits) -> None:
+        """Start from the cheapest of the plans where every literal holding a common anchor
+        (one three literals or more contain) is found by it: moves of one literal at a time
+        cannot reach them (a frequent `[` only pays when all the level markers share it)."""
+        def total(plan):
+            return sum(_key_cost(key, hits(key), len(members))
+                       for anchor, members in plan.items() for key in anchor)
+
+        offsets = {index: _first_offsets(*self.literals[index]) for index in where}
+        common: dict[tuple, int] = {}
+        for mine in offsets.values():
+            for anchor in mine:
+                common[anchor] = common.get(anchor, 0) + 1
+        best, best_cost = None, total(chosen)
+        for target in sorted(a for a, n in common.items() if n >= 3):
+            trial: dict[tuple, list[tuple[int, int]]] = {}
+            for index, (anchor, offset) in where.items():
+                if target in offsets[index]:
+                    anchor, offset = target, offsets[index][target]
+                trial.setdefault(anchor, []).append((index, offset))
+            cost = total(trial)
+            if cost < best_cost - 1e-9:
+                best, best_cost = trial, cost
+        if best is not None:
+            chosen.clear()
+            chosen.update(best)
+            for anchor, members in best.items():
+                for index, offset in members:
+                    where[index] = (anchor, offset)
 
     def _merge_groups(self, chosen, where, hits) -> bool:
         """Move all the literals of an anchor to another anchor they all contain when that
@@ -335,7 +376,9 @@ class LiteralSearch:
         memory does not grow with the buffer)."""
         found: list = [_Tally(len(lit)) if i in count_only and not icase else []
                        for i, (lit, icase) in enumerate(self.literals)]
-        if data and self.literals:
+        if data and self.literals and len(data) < DIRECT_MAX_BYTES:
+            self._direct(data, found)
+        elif data and self.literals:
             freq = Frequencies(data) if freq is None else freq
             dense = []
             plan = self.plan(freq) if len(data) >= REFINE_MIN_BYTES else self.cached_plan(freq)
@@ -362,6 +405,17 @@ class LiteralSearch:
             out.append(count_non_overlapping(positions, len(self.literals[index][0]))
                        if index in count_only else positions)
         return out
+
+    def _direct(self, data: bytes, found) -> None:
+        """A small buffer: a `bytes.find` loop per literal costs less than planning."""
+        lowered = data.lower() if any(icase for _, icase in self.literals) else data
+        for index, (lit, icase) in enumerate(self.literals):
+            hay, out = (lowered if icase else data), []
+            pos = hay.find(lit)
+            while pos >= 0:
+                out.append(pos)
+                pos = hay.find(lit, pos + 1)
+            found[index].append(out)
 
     def _memchr(self, data: bytes, byte: int, members, found) -> None:
         """A rare anchor byte: `bytes.find` of it, each hit checked in Python."""

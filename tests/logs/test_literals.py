@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import gzip
 import re
+from unittest import mock
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from analyzer.logs.literals import (LiteralSearch, Requirement, count_newlines,
-                                    count_non_overlapping, required_literals)
+from analyzer.logs import literals as literals_module
+from analyzer.logs.literals import (REFINE_MIN_BYTES, Frequencies, LiteralSearch, Requirement,
+                                    count_newlines, count_non_overlapping, required_literals)
 from analyzer.logs.scan import LogScanner, gunzip
 
 
@@ -57,14 +59,51 @@ def test_search_finds_what_find_finds_on_a_log():
     assert len(found[2]) == 60000 and found[4].tolist()[-1] == len(data) - 3
 
 
+RABBIT = (b"2020-05-14 04:45:52.123 [info] <0.2514.0> accepting AMQP connection <0.2514.0> "
+          b"(172.17.1.40:47286 -> 172.17.1.10:5672)\n"
+          b"2020-05-14 04:45:52.130 [info] <0.2514.0> connection <0.2514.0> (172.17.1.40:47286 -> "
+          b"172.17.1.10:5672): user 'guest' authenticated and granted access to vhost '/'\n"
+          b"2020-05-14 04:45:52.998 [debug] <0.318.0> Mirrored queue 'q-agent-notifier' in vhost "
+          b"'/': Synchronising: 0 messages to synchronise\n")
+RABBIT_BAD = (b"2020-05-14 04:46:01.412 [warning] <0.2514.0> closing AMQP connection <0.2514.0> "
+              b"(172.17.1.40:47286 -> 172.17.1.10:5672, vhost: '/', user: 'guest'):\n"
+              b"client unexpectedly closed TCP connection\n"
+              b"2020-05-14 04:46:02.001 [error] <0.890.0> Partial partition detected:\n")
+LEVEL_MARKERS = [(b"[warning]", False), (b"[error]", False), (b"[critical]", False),
+                 (b"[alert]", False), (b"[emergency]", False), (b"[info]", False),
+                 (b"[notice]", False), (b"[debug]", False)]
+
+
+def test_level_markers_share_one_anchor_on_a_large_log():
+    """RabbitMQ's level markers are found from one `[` pass, not a pass each (the rare ones
+    may ride on a rare byte another literal needs), and a buffer above the refinement size
+    still finds every occurrence."""
+    data = (RABBIT * 200 + RABBIT_BAD) * (REFINE_MIN_BYTES // (len(RABBIT) * 200) + 1)
+    assert len(data) >= REFINE_MIN_BYTES
+    literals = LEVEL_MARKERS + [(b"Traceback (most recent call last)", False),
+                                (b"Partial partition", False), (b"AMQP server on ", False)]
+    search = LiteralSearch(literals)
+    plan = search.plan(Frequencies(data))
+    bracket = [index for index, _ in plan[((ord("["),),)]]
+    assert len(bracket) >= 6 and all(index < len(LEVEL_MARKERS) for index in bracket)
+    assert len(plan) <= 3   # `[`, and rare bytes shared by the other literals
+    found = search.find(data, count_only=frozenset({5}))
+    assert found[5] == data.count(b"[info]")
+    for index, (lit, _) in enumerate(literals):
+        if index != 5:
+            assert found[index].tolist() == occurrences(data, lit), lit
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=3000), st.lists(st.binary(min_size=1, max_size=12), min_size=1,
                                           max_size=6), st.booleans())
 def test_search_matches_find_on_random_bytes(data, literals, icase):
     data = data + b"".join(literals) + data[:50]
     entries = [(lit.lower() if icase else lit, icase) for lit in literals]
-    for (lit, case), positions in zip(entries, LiteralSearch(entries).find(data)):
-        assert positions.tolist() == occurrences(data, lit, case)
+    for direct_below in (literals_module.DIRECT_MAX_BYTES, 0):  # find loops, then anchors
+        with mock.patch.object(literals_module, "DIRECT_MAX_BYTES", direct_below):
+            for (lit, case), positions in zip(entries, LiteralSearch(entries).find(data)):
+                assert positions.tolist() == occurrences(data, lit, case)
 
 
 def test_counts_like_bytes_count():
