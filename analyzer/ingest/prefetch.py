@@ -18,7 +18,7 @@ _EOF = object()
 class PrefetchReader(io.RawIOBase):
     """Sequential reader of `source`, filled by a background thread."""
 
-    def __init__(self, source: BinaryIO, block: int = 1 << 20, depth: int = 8):
+    def __init__(self, source: BinaryIO, block: int = 1 << 20, depth: int = 32):
         self._source = source
         self._block = block
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
@@ -41,15 +41,25 @@ class PrefetchReader(io.RawIOBase):
         # read1 hands over what one step decompressed, so data before a damaged spot still
         # reaches the reader before the error does (read(n) would drop it with the error)
         read = getattr(self._source, "read1", self._source.read)
+        pieces: list[bytes] = []
+        size = 0
         try:
             while not self._stop.is_set():
                 data = read(self._block)
+                if data:
+                    pieces.append(bytes(data))
+                    size += len(data)
+                if size and (size >= self._block or not data):
+                    # whole blocks keep `depth` x `block` bytes ahead (read1 gives small pieces)
+                    if not self._put(b"".join(pieces)):
+                        return
+                    pieces, size = [], 0
                 if not data:
                     break
-                if not self._put(bytes(data)):
-                    return
             self._put(_EOF)
         except BaseException as exc:  # handed to the reading thread, raised there
+            if pieces:
+                self._put(b"".join(pieces))   # what was readable before the error comes first
             self._put(exc)
 
     def readable(self) -> bool:
