@@ -2,10 +2,12 @@
 
 One row per configured long-running container of a node that has a `ps -a` listing:
 
-    node, name, configured_image, running_image, state, problem
+    node, name, configured_image, running_image, state, problem, problem_text, step, config_file
 
 `problem` is 'not_present' (no such container), 'not_running' (present, not running),
-'image_differs' (running another image than configured) or None. One-shot definitions
+'image_differs' (running another image than configured) or None; `problem_text` says it in
+words; `config_file` is the definition it was compared with, as a path on the node (what
+`paunch debug --file` takes). One-shot definitions
 (`detach: false`, e.g. `nova_api_db_sync`) and `action: exec` entries are left out: they are
 expected to have exited, or are not containers at all.
 """
@@ -14,7 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-COLUMNS = ["node", "name", "configured_image", "running_image", "state", "problem"]
+COLUMNS = ["node", "name", "configured_image", "running_image", "state", "problem", "problem_text", "step",
+           "config_file"]
 
 
 def _column(df: pd.DataFrame, name: str, default) -> pd.Series:
@@ -40,7 +43,10 @@ def expected_vs_running(configs_df: pd.DataFrame, containers_df: pd.DataFrame) -
     listed_nodes = set(containers_df["node"].dropna())
     configs = _latest_definitions(configs_df[configs_df["node"].isin(listed_nodes)])
     running = containers_df[["node", "name", "image", "state"]].drop_duplicates(["node", "name"])
-    joined = configs[["node", "name", "image"]].rename(columns={"image": "configured_image"}).merge(
+    configs = configs.assign(config_file=_column(configs, "source", None).map(
+        lambda s: "/" + s.lstrip("/") if isinstance(s, str) else None), step=configs["_step"].astype(int))
+    joined = configs[["node", "name", "image", "step", "config_file"]].rename(
+        columns={"image": "configured_image"}).merge(
         running.rename(columns={"image": "running_image"}), on=["node", "name"], how="left")
 
     def problem(row) -> str | None:
@@ -53,5 +59,10 @@ def expected_vs_running(configs_df: pd.DataFrame, containers_df: pd.DataFrame) -
         return None
 
     joined["problem"] = joined.apply(problem, axis=1) if len(joined) else []
+    texts = {"not_present": lambda r: "missing from ps -a",
+             "not_running": lambda r: f"not running ({r['state']})",
+             "image_differs": lambda r: f"running {r['running_image']} instead of {r['configured_image']}"}
+    joined["problem_text"] = [texts[p](r) if p in texts else None
+                              for p, (_, r) in zip(joined["problem"], joined.iterrows())] if len(joined) else []
     joined = joined.astype(object).where(joined.notna(), None)
     return joined[COLUMNS].reset_index(drop=True)
