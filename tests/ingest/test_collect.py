@@ -230,3 +230,16 @@ def test_a_pasted_list_with_date_u_is_dated_by_it(tmp_path):
         "+----+----------------+--------------------------+----------+---------+-------+----------------------------+\n")
     [unit] = read_input(str(pasted)).units
     assert identify(unit).collected_at.isoformat() == "2021-03-02T06:47:12+00:00"
+
+
+def test_collection_time_from_a_real_sos_4_2_manifest(realdata, tmp_path):
+    manifest = (realdata / "sos" / "hotsos-sos4.2-manifest.json.txt").read_text()
+    root = "sosreport-juju-04f1e3-0-lxd-5-2022-02-10-bvdigoo"
+    members = [("file", f"{root}/sos_reports/manifest.json", manifest),
+               ("file", f"{root}/sos_commands/host/hostname", "juju-04f1e3-0-lxd-5\n"),
+               ("file", f"{root}/sos_commands/systemd/timedatectl", "                Time zone: Europe/Paris (CET, +0100)\n"),
+               ("file", f"{root}/version.txt", "sosreport: 4.2\n")]
+    node = identify(read_input(str(build(tmp_path / "m.tar.xz", members))).units[0])
+    # start_time "2022-02-10 16:19:05.924719" is the node's local time (here Paris, +01:00 in February)
+    assert node.collected_at.isoformat() == "2022-02-10T15:19:05.924719+00:00"
+    assert node.name == "juju-04f1e3-0-lxd-5" and node.sos_version == "4.2"
