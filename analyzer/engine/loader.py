@@ -81,6 +81,12 @@ class RuleSet:
         """(pattern_id, compiled regex) of every enabled rule's log patterns, for the log scan."""
         return log_patterns(self)
 
+    def log_pattern_scopes(self) -> dict[str, tuple]:
+        """pattern_id -> (service globs, path globs) the pattern's rule selects events from."""
+        return {spec.pattern_id: (tuple(spec.services), tuple(spec.paths))
+                for rule in self.enabled() if not rule.disabled
+                for spec in rule.log_specs() if spec.pattern is not None}
+
 
 def log_patterns(rules) -> list[tuple[str, object]]:
     """(pattern_id, compiled regex) for the log scanner; `rules` is a RuleSet or rules.

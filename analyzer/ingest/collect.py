@@ -47,7 +47,8 @@ READ_ERRORS = (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error, 
 class ReadOptions:
     catalogue: Catalogue | None = None
     node_names: dict[str, str] = field(default_factory=dict)   # input path -> --node NAME
-    log_patterns: list[tuple[str, str]] = field(default_factory=list)
+    log_patterns: list[tuple[str, object]] = field(default_factory=list)   # (id, regex) of rules
+    log_scopes: dict[str, tuple] = field(default_factory=dict)   # id -> (service globs, path globs)
     progress: Callable[[int], None] | None = None             # called with compressed bytes read
 
     def cat(self) -> Catalogue:
@@ -193,8 +194,9 @@ class _UnitReader:
                 if magic == b"\x1f\x8b":
                     stream = gzip.GzipFile(fileobj=stream)
             batch: list[dict] = []
-            for record in scan_chunks(stream, rel, self.scanner, match.hint, totals=totals):
-                batch.append(record)
+            scanner = self.scanner.scanner_for(rel)
+            for record in scan_chunks(stream, rel, scanner, match.hint, totals=totals):
+                batch.append(self.scanner.expand(record))
                 if len(batch) >= COMPACT_RECORDS:
                     self.result.add_log_records(batch)
                     batch = []
@@ -338,7 +340,9 @@ def process_member(member: Member, result: UnitResult, scanner, note, via: str |
             note(member.path, "log", "skipped", member.size, "log scanner not available")
             return
         try:
-            scan = scanner.scan(member.data, member.path, member.hint, None)
+            scan = scanner.scanner_for(member.path).scan(member.data, member.path, member.hint, None)
+            for record in scan.records:
+                scanner.expand(record)
         except Exception as exc:  # a scanner bug must not end the run
             note(member.path, "log", "error", member.size, f"log scanner failed: {exc!r}")
             return
@@ -401,11 +405,9 @@ def _hardlink_target(linkname: str, unit: str) -> tuple[str | None, str | None]:
 
 
 def _make_scanner(options: ReadOptions):
-    try:
-        from analyzer.logs.scan import LogScanner
-    except ImportError:
-        return None
-    return LogScanner(extra_patterns=options.log_patterns)
+    from analyzer.ingest.logrouter import LogRouter
+
+    return LogRouter(options.log_patterns, options.log_scopes)
 
 
 # ---------------------------------------------------------------------------------------------
