@@ -70,6 +70,36 @@ def _events_for_unit(unit, node: NodeInfo) -> pd.DataFrame | None:
     return df
 
 
+EVENT_ORDER = ["ts", "node", "file", "line"]
+
+
+def merge_events(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The units' event frames as one, sorted by time, node, file and line (stable).
+
+    The order comes from the key columns alone; then each column is gathered in that order
+    while the unit frames let go of it, so memory holds the frames plus one column instead of
+    the frames, their concatenation and its sorted copy. `frames` is emptied."""
+    columns = list(frames[0].columns)
+    if any(list(f.columns) != columns for f in frames) or not set(EVENT_ORDER) <= set(columns):
+        events = pd.concat(frames, ignore_index=True)
+        frames.clear()
+        if "ts" in events.columns:
+            events = events.sort_values(EVENT_ORDER, kind="stable", na_position="last")
+        return events.reset_index(drop=True)
+    keys = pd.concat([f[EVENT_ORDER] for f in frames], ignore_index=True)
+    order = keys.sort_values(EVENT_ORDER, kind="stable", na_position="last").index.to_numpy()
+    del keys
+    gathered = {}
+    for column in columns:
+        merged = pd.concat([f[column] for f in frames], ignore_index=True)
+        gathered[column] = merged.take(order).reset_index(drop=True)
+        del merged
+        for f in frames:
+            del f[column]
+    frames.clear()
+    return pd.DataFrame(gathered, copy=False)
+
+
 # The same cluster state is printed by `pcs status --full`, `pcs status` and `crm_mon`; a node
 # keeps the rows of the most complete one so resources are not counted twice.
 STATUS_TABLES = ("pcs_cluster", "pcs_nodes", "pcs_resources", "pcs_failed_actions")
@@ -146,10 +176,8 @@ def build_bundle(results: list[InputResult]) -> Bundle:
     inv = pd.DataFrame.from_records(inventory, columns=INVENTORY_COLUMNS)
     tables["inventory"] = inv.astype({"bytes": "Int64", "line": "Int64"})
     if event_frames:
-        events = pd.concat(event_frames, ignore_index=True)
-        if "ts" in events.columns:
-            events = events.sort_values(["ts", "node", "file", "line"], kind="stable", na_position="last")
-        tables["events"] = events.reset_index(drop=True)
+        tables["events"] = merge_events(event_frames)
+        del event_frames
     if level_counts:
         tables["log_levels"] = (pd.DataFrame.from_records(level_counts)
                                 .groupby(["node", "level"], as_index=False)["count"].sum())
