@@ -314,10 +314,19 @@ def _drift_finding(rule, case, role, members, seen: dict, text_columns) -> dict:
     return finding
 
 
+def _by_value(series: pd.Series, predicate) -> pd.Series:
+    """`predicate` of every value as a bool Series, called once per distinct value (services,
+    files and levels repeat over thousands of events); missing values count as None."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    verdicts = np.array([bool(predicate(v)) for v in uniques] + [bool(predicate(None))],
+                        dtype=bool)
+    return pd.Series(verdicts[codes], index=series.index)
+
+
 def _glob_mask(series: pd.Series, globs) -> pd.Series:
     patterns = [g.lower() for g in globs]
-    return series.map(lambda v: isinstance(v, str) and any(
-        fnmatch.fnmatchcase(v.lower(), g) for g in patterns)).astype(bool)
+    return _by_value(series, lambda v: isinstance(v, str) and any(
+        fnmatch.fnmatchcase(v.lower(), g) for g in patterns))
 
 
 def _event_times(events: pd.DataFrame) -> pd.Series:
@@ -338,7 +347,15 @@ def _search_text(events: pd.DataFrame) -> pd.Series:
             text = text.fillna("").astype(str) + "\n" + events["detail"].fillna("").astype(str)
     else:
         return pd.Series([""] * len(events), index=events.index)
-    return text.map(lambda v: v[:MAX_SEARCH_TEXT] if isinstance(v, str) else "")
+    return text
+
+
+def _pattern_hits(events: pd.DataFrame, pattern) -> pd.Series:
+    """Whether `pattern` is found in each event's search text (its first MAX_SEARCH_TEXT
+    characters; "" when it has none)."""
+    return _search_text(events).map(
+        lambda v: pattern.search(v[:MAX_SEARCH_TEXT] if isinstance(v, str) else "") is not None
+    ).astype(bool)
 
 
 def _tagged(events: pd.DataFrame, pattern_id: str) -> pd.Series:
@@ -367,15 +384,16 @@ def select_events(spec, rule: Rule, case: Case) -> pd.DataFrame:
         paths = events["file"] if "file" in events.columns else events.get("source")
         mask &= _glob_mask(paths, spec.paths)
     if spec.levels and "level" in events.columns:
-        mask &= events["level"].map(lambda v: isinstance(v, str) and v.upper() in spec.levels)
+        mask &= _by_value(events["level"], lambda v: isinstance(v, str) and v.upper() in spec.levels)
     elif spec.levels:
         mask &= False
     if spec.pattern is not None:
-        candidates = events[mask]
+        # only the columns the search reads are copied
+        candidates = events.loc[mask, [c for c in ("matched", "text", "message", "detail")
+                                       if c in events.columns]]
         hit = _tagged(candidates, spec.pattern_id)
         rest = ~hit
-        text = _search_text(candidates[rest])
-        hit[rest] = text.map(lambda v: spec.pattern.search(v) is not None).astype(bool)
+        hit[rest] = _pattern_hits(candidates[rest], spec.pattern)
         mask &= hit.reindex(events.index, fill_value=False)
     times = _event_times(events)
     if spec.where is not None and mask.any():
