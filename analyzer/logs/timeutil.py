@@ -102,8 +102,33 @@ def to_utc(records_df: pd.DataFrame, tz_name: str | None,
         ref = reference if reference.tzinfo else reference.replace(tzinfo=timezone.utc)
         ref_local = ref.astimezone(zone).replace(tzinfo=None)
     has_year = out["ts_has_year"] if "ts_has_year" in out else pd.Series(True, index=out.index)
+    local_ts = out["ts_local"]
+    if local_ts.dtype.kind == "M" and getattr(local_ts.dtype, "tz", None) is None:
+        out["ts"] = _naive_to_utc(local_ts, has_year.to_numpy(dtype=bool), zone, ref_local)
+        return out
+    out["ts"] = _loop_to_utc(local_ts, has_year, zone, ref_local)
+    return out
+
+
+def _naive_to_utc(local_ts: pd.Series, has_year, zone, ref_local) -> pd.Series:
+    """Naive local datetime64 values -> UTC, localized as one array. Stamps without a year,
+    and times a DST change makes ambiguous or skipped, go through :func:`_loop_to_utc`
+    (Python's `fold=0` reading of those) so the result is the same value for value."""
+    localized = local_ts.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    result = localized.dt.tz_convert("UTC")
+    redo = local_ts.notna().to_numpy() & (result.isna().to_numpy()
+                                          | (~has_year if ref_local is not None else False))
+    if redo.any():
+        fixed = _loop_to_utc(local_ts[redo], pd.Series(has_year[redo], index=local_ts.index[redo]),
+                             zone, ref_local)
+        result = result.copy()
+        result[redo] = fixed
+    return result
+
+
+def _loop_to_utc(local_ts: pd.Series, has_year: pd.Series, zone, ref_local) -> pd.Series:
     converted = []
-    for local, with_year in zip(out["ts_local"], has_year):
+    for local, with_year in zip(local_ts, has_year):
         if local is None or local is pd.NaT or (isinstance(local, float)):
             converted.append(pd.NaT)
             continue
@@ -114,5 +139,4 @@ def to_utc(records_df: pd.DataFrame, tz_name: str | None,
                 local = resolve_year(local, ref_local)
             local = local.replace(tzinfo=zone)
         converted.append(local.astimezone(timezone.utc))
-    out["ts"] = pd.to_datetime(pd.Series(converted, index=out.index, dtype=object), utc=True)
-    return out
+    return pd.to_datetime(pd.Series(converted, index=local_ts.index, dtype=object), utc=True)
