@@ -358,6 +358,26 @@ def _pattern_hits(events: pd.DataFrame, pattern) -> pd.Series:
     ).astype(bool)
 
 
+#: rows whose texts are searched together (only their texts are Python strings at once)
+SEARCH_CHUNK = 8192
+
+
+def _pattern_mask(events: pd.DataFrame, positions: np.ndarray, spec) -> np.ndarray:
+    """Per event, whether the one at one of `positions` was tagged with the pattern id by the
+    scanner or its search text matches the pattern; searched a chunk of rows at a time."""
+    hits = np.zeros(len(events), dtype=bool)
+    searched = events[[c for c in ("matched", "text", "message", "detail") if c in events.columns]]
+    for start in range(0, len(positions), SEARCH_CHUNK):
+        chunk = positions[start:start + SEARCH_CHUNK]
+        rows = searched.iloc[chunk]
+        found = _tagged(rows, spec.pattern_id)
+        rest = ~found
+        if rest.any():
+            found[rest] = _pattern_hits(rows[rest], spec.pattern)
+        hits[chunk] = found.to_numpy(dtype=bool)
+    return hits
+
+
 def _tagged(events: pd.DataFrame, pattern_id: str) -> pd.Series:
     if "matched" not in events.columns:
         return pd.Series(False, index=events.index)
@@ -388,13 +408,8 @@ def select_events(spec, rule: Rule, case: Case) -> pd.DataFrame:
     elif spec.levels:
         mask &= False
     if spec.pattern is not None:
-        # only the columns the search reads are copied
-        candidates = events.loc[mask, [c for c in ("matched", "text", "message", "detail")
-                                       if c in events.columns]]
-        hit = _tagged(candidates, spec.pattern_id)
-        rest = ~hit
-        hit[rest] = _pattern_hits(candidates[rest], spec.pattern)
-        mask &= hit.reindex(events.index, fill_value=False)
+        mask &= pd.Series(_pattern_mask(events, np.flatnonzero(mask.to_numpy()), spec),
+                          index=events.index)
     times = _event_times(events)
     if spec.where is not None and mask.any():
         chosen = events[mask].assign(ts=times[mask])
