@@ -59,15 +59,20 @@ def ingest(settings: IngestSettings) -> list[InputResult]:
     return results
 
 
-def _events_for_unit(unit, node: NodeInfo) -> pd.DataFrame | None:
+def _events_for_unit(unit, node: NodeInfo) -> list[pd.DataFrame]:
+    """The unit's log records as event frames (UTC `ts`, `node` first), one per compacted
+    chunk: the chunks are not concatenated here, :func:`merge_events` gathers all at once.
+    The unit lets go of them."""
     from analyzer.logs.timeutil import to_utc
 
-    df = unit.take_log_frame()
-    if df is None:
-        return None
-    df = to_utc(df, node.timezone, node.collected_at)
-    df.insert(0, "node", node.name)
-    return df
+    unit.compact_logs()
+    chunks, unit.log_frames = unit.log_frames, []
+    frames = []
+    while chunks:
+        df = to_utc(chunks.pop(0), node.timezone, node.collected_at)
+        df.insert(0, "node", node.name)
+        frames.append(df)
+    return frames
 
 
 EVENT_ORDER = ["ts", "node", "file", "line"]
@@ -96,8 +101,19 @@ def merge_events(frames: list[pd.DataFrame]) -> pd.DataFrame:
         del merged
         for f in frames:
             del f[column]
+        _release_freed_memory()
     frames.clear()
     return pd.DataFrame(gathered, copy=False)
+
+
+def _release_freed_memory() -> None:
+    """Hand the memory pyarrow's pool keeps after frees back to the system (string columns
+    live in that pool; without this, a column freed is not room for the next one)."""
+    try:
+        import pyarrow
+    except ImportError:
+        return
+    pyarrow.default_memory_pool().release_unused()
 
 
 # The same cluster state is printed by `pcs status --full`, `pcs status` and `crm_mon`; a node
@@ -149,9 +165,7 @@ def build_bundle(results: list[InputResult]) -> Bundle:
                     bucket.append(row)
             for inv in unit.inventory:
                 inventory.append({**inv, "node": node.name})
-            events = _events_for_unit(unit, node)
-            if events is not None:
-                event_frames.append(events)
+            event_frames.extend(_events_for_unit(unit, node))
             for level, n in unit.log_counts.items():
                 level_counts.append({"node": node.name, "level": level, "count": n})
         errors_in_inventory = any(i["status"] == "error" for i in result.inventory) or any(
