@@ -28,6 +28,7 @@ class IngestSettings:
     inputs: list[str]
     node_names: dict[str, str] = field(default_factory=dict)
     log_patterns: list[tuple[str, object]] = field(default_factory=list)  # (id, regex or compiled)
+    log_scopes: dict[str, tuple] = field(default_factory=dict)   # id -> (service globs, path globs)
     jobs: int = 1
     show_progress: bool = False
 
@@ -39,7 +40,8 @@ def _read_one(args: tuple[str, ReadOptions]) -> InputResult:
 
 def ingest(settings: IngestSettings) -> list[InputResult]:
     """Read every input (in parallel processes when jobs > 1 and there are several inputs)."""
-    base = ReadOptions(node_names=dict(settings.node_names), log_patterns=list(settings.log_patterns))
+    base = ReadOptions(node_names=dict(settings.node_names), log_patterns=list(settings.log_patterns),
+                       log_scopes=dict(settings.log_scopes))
     if settings.jobs > 1 and len(settings.inputs) > 1:
         with ProcessPoolExecutor(max_workers=min(settings.jobs, len(settings.inputs))) as pool:
             results = []
@@ -52,7 +54,8 @@ def ingest(settings: IngestSettings) -> list[InputResult]:
     results = []
     for path in settings.inputs:
         bar = Progress(path, input_size(path), settings.show_progress)
-        options = ReadOptions(node_names=base.node_names, log_patterns=base.log_patterns, progress=bar)
+        options = ReadOptions(node_names=base.node_names, log_patterns=base.log_patterns,
+                              log_scopes=base.log_scopes, progress=bar)
         result = read_input(path, options)
         bar.close(result.status)
         results.append(result)
@@ -235,6 +238,7 @@ def analyze(settings: IngestSettings, rule_dirs: list[str], argv: list[str] | No
 
     ruleset = _ruleset(tuple(rule_dirs))
     settings.log_patterns = list(ruleset.log_patterns())
+    settings.log_scopes = ruleset.log_pattern_scopes()
     bundle = build_bundle(ingest(settings))
     engine_result = evaluate(ruleset, bundle)
     events = bundle.table("events")
