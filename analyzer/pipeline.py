@@ -171,10 +171,12 @@ def build_bundle(results: list[InputResult]) -> Bundle:
             event_frames.extend(_events_for_unit(unit, node))
             for level, n in unit.log_counts.items():
                 level_counts.append({"node": node.name, "level": level, "count": n})
-        errors_in_inventory = any(i["status"] == "error" for i in result.inventory) or any(
+        member_errors = sum(i["status"] == "error" for i in result.inventory) + sum(
             i["status"] == "error" for u in result.units for i in u.inventory)
-        if record.status == "ok" and errors_in_inventory:
+        if record.status == "ok" and member_errors:
             record.status = "partial"
+            record.errors.append(f"{result.path}: {member_errors} member(s) could not be read or parsed "
+                                 f"(see the inventory for each path, line and reason)")
         if not result.units and record.status == "ok":
             record.status = "error"
             record.errors.append(f"{result.path}: nothing readable found (empty archive or folder, "
