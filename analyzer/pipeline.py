@@ -171,19 +171,19 @@ def build_bundle(results: list[InputResult]) -> Bundle:
             event_frames.extend(_events_for_unit(unit, node))
             for level, n in unit.log_counts.items():
                 level_counts.append({"node": node.name, "level": level, "count": n})
+        if not result.units and record.status == "ok":
+            record.status = "error"
+            record.errors.append(f"{result.path}: nothing readable found (empty archive or folder, "
+                                 f"or no member the catalogue knows)")
+        for err in record.errors:   # errors of the input itself (its members have their own rows)
+            inventory.append({"input": result.path, "unit": None, "node": None, "path": "", "kind": None,
+                              "status": "error", "bytes": 0, "reason": err, "parser": None, "line": None})
         member_errors = sum(i["status"] == "error" for i in result.inventory) + sum(
             i["status"] == "error" for u in result.units for i in u.inventory)
         if record.status == "ok" and member_errors:
             record.status = "partial"
             record.errors.append(f"{result.path}: {member_errors} member(s) could not be read or parsed "
                                  f"(see the inventory for each path, line and reason)")
-        if not result.units and record.status == "ok":
-            record.status = "error"
-            record.errors.append(f"{result.path}: nothing readable found (empty archive or folder, "
-                                 f"or no member the catalogue knows)")
-        for err in record.errors:
-            inventory.append({"input": result.path, "unit": None, "node": None, "path": "", "kind": None,
-                              "status": "error", "bytes": 0, "reason": err, "parser": None, "line": None})
         inputs.append(record)
     for table in STATUS_TABLES:
         if table in rows:

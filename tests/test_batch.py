@@ -74,7 +74,9 @@ def test_failing_cases_are_listed_with_their_error_and_do_not_stop_the_others(po
     # failed cases first, then the worst severity
     assert [e["name"] for e in index["cases"]][:2] == sorted(["case-0042", HOSTILE])
     assert index["cases"][-1]["name"] == "healthy"
-    assert all(_entry(index, c)["status"] == "ok" for c in FIXTURE_CASES)
+    # rhosp13-docker is partial: its nova_service-list holds the API's HTTP 500 (Galera is down)
+    assert {c: _entry(index, c)["status"] for c in FIXTURE_CASES} == {
+        c: "partial" if c == "rhosp13-docker" else "ok" for c in FIXTURE_CASES}
 
 
 def test_index_lists_the_worst_findings_of_each_case(pool_out):
