@@ -41,6 +41,12 @@ def _redis(bundle: Bundle):
     return annotate_redis(bundle.table("redis"), _opt(bundle, "pcs_resources"))
 
 
+def _openstack(bundle: Bundle):
+    from analyzer.derive.openstack import with_heartbeat_age
+
+    return with_heartbeat_age(bundle.table("openstack_services"), bundle)
+
+
 def _clock(bundle: Bundle):
     from analyzer.derive.clock import clock_table
 
@@ -53,6 +59,7 @@ DERIVERS: list[tuple[str, str, Callable[[Bundle], pd.DataFrame | None]]] = [
     ("galera_summary", "galera", _galera),
     ("container_expected", "container_configs", _containers),
     ("redis", "redis", _redis),
+    ("openstack_services", "openstack_services", _openstack),
     ("clock", "nodes", _clock),
 ]
 

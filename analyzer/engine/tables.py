@@ -44,7 +44,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ceph_checks": ("code", "severity", "message"),
     "openstack_services": ("kind", "binary", "host", "zone", "status", "state", "alive",
                            "admin_state_up", "agent_type", "hypervisor_hostname", "updated_at",
-                           "disabled_reason", "forced_down"),
+                           "disabled_reason", "forced_down", "updated_age_s"),
     "config": ("file", "service", "section", "option", "value", "secret"),
     "clock": ("offset_s", "evidence", "method"),
     "events": ("ts", "service", "file", "level", "logger", "pid", "request_id", "message",
