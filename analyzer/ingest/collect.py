@@ -37,7 +37,7 @@ IDENTITY_KINDS = {"hostname", "hostname_fqdn", "hostnamectl", "date", "date_utc"
 FHS_ROOT = {"bin", "boot", "dev", "etc", "home", "lib", "lib64", "media", "mnt", "opt", "proc",
             "root", "run", "sbin", "srv", "sys", "tmp", "usr", "var"}
 MAX_NESTING = 3
-COMPACT_RECORDS = 20000   # log records kept as dicts before they are packed into a DataFrame
+COMPACT_RECORDS = 5000   # log records kept as dicts before they are packed into a DataFrame
 PASTED_DATE = re.compile(rb"^\w{3} \w{3} +\d+ \d\d:\d\d:\d\d (?:UTC|GMT) \d{4}$", re.M)
 PENDING_CAP = 256 * 1024 * 1024   # sos_strings tails held until their links are seen
 READ_ERRORS = (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error, ValueError)
