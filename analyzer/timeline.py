@@ -117,15 +117,15 @@ def _plan_path(path: str, alias: str | None, cat: Catalogue, plan: Plan, top: bo
 
 
 def _plan_directory(path: str, alias: str | None, cat: Catalogue, plan: Plan) -> None:
-    from analyzer.ingest.collect import _containers_tree_root, _node_name_for_log_tree
+    from analyzer.ingest.collect import containers_tree_root, node_name_for_log_tree
 
     root = os.path.abspath(path)
     if is_sosreport_dir(root):
         _plan_tree(root, "", os.path.basename(root), "sosreport", alias, cat, plan)
         return
-    prefix = _containers_tree_root(root)
+    prefix = containers_tree_root(root)
     if prefix is not None:
-        name = alias or _node_name_for_log_tree(root)
+        name = alias or node_name_for_log_tree(root)
         _plan_tree(root, prefix, name, "directory", alias or name, cat, plan)
         return
     if all(os.path.isdir(os.path.join(root, d)) for d in ("etc", "usr")):
@@ -195,9 +195,9 @@ def _plan_file(path: str, alias: str | None, plan: Plan, top: bool) -> None:
         if top:
             plan.notes.append(f"{path}: not a log nor an archive: skipped")
         return
-    from analyzer.ingest.collect import _unit_name_from_input
+    from analyzer.ingest.collect import unit_name_from_input
 
-    unit = UnitResult(unit=_unit_name_from_input(path), kind="file", name_hint=alias)
+    unit = UnitResult(unit=unit_name_from_input(path), kind="file", name_hint=alias)
     rel = os.path.basename(path)
     _add_unit(plan, unit, [LogFile(os.path.abspath(path), rel[:-3] if rel.endswith(".gz") else rel,
                                    guess[1])])

@@ -168,6 +168,9 @@ class _UnitReader:
         if match is None and not aliases:
             self.note(rel, None, "skipped", e.size, "not in the catalogue")
             return
+        if rel in self.seen:   # a folder's link inside it was followed to this file already
+            self.note(rel, match.kind if match else None, "skipped", e.size, "already read through a link to it")
+            return
         if match is not None and match.kind == "log" and not aliases and self.scanner is not None:
             self._scan_log(e, rel, match)
             return
@@ -268,10 +271,14 @@ class _UnitReader:
                   via: str | None = None) -> None:
         self.seen.add(via or path)
         if path.endswith(".gz") and data[:2] == b"\x1f\x8b":
-            data, truncated2, err = _gunzip_bounded(data, match.max_bytes)
-            truncated = truncated or truncated2
-            if err:
-                self.note(path, match.kind, "error", size, f"gzip data damaged ({err}); read what was readable")
+            from analyzer.logs.scan import gunzip
+
+            data, problems = gunzip(data, match.max_bytes)
+            for _, problem in problems:
+                if "only the last" in problem:
+                    truncated = True
+                else:
+                    self.note(path, match.kind, "error", size, f"{problem}; read what was readable")
         member = Member(input=self.input, unit=self.result.unit, path=path, kind=match.kind,
                         data=data, size=size, hint=match.hint, truncated=truncated)
         process_member(member, self.result, self.scanner, self.note, via=via)
@@ -383,16 +390,6 @@ def process_member(member: Member, result: UnitResult, scanner, note, via: str |
         note(member.path, member.kind, "parsed", member.size, "; ".join(notes) or None, parser=spec.name)
 
 
-def _gunzip_bounded(data: bytes, cap: int) -> tuple[bytes, bool, str | None]:
-    """Decompress gzip `data` keeping at most the last `cap` bytes (bomb-safe)."""
-    try:
-        stream = gzip.GzipFile(fileobj=io.BytesIO(data))
-        out, _, truncated = read_bounded_tail(stream, cap)
-        return out, truncated, None
-    except (OSError, EOFError, zlib.error) as exc:
-        return b"", False, str(exc)
-
-
 def _hardlink_target(linkname: str, unit: str) -> tuple[str | None, str | None]:
     from analyzer.ingest.entries import normalise
 
@@ -471,7 +468,7 @@ def _drain(stream: BinaryIO, path: str, result: InputResult) -> None:
         result.errors.append(f"{path}: archive damaged or truncated after its last member: {exc}")
 
 
-def _unit_name_from_input(path: str) -> str:
+def unit_name_from_input(path: str) -> str:
     base = os.path.basename(path.rstrip("/"))
     for suffix in sorted((".tar.xz", ".tar.gz", ".tar.bz2", ".tar.zst", ".tar.zstd", ".tar", ".txz",
                           ".tgz", ".tbz2", ".tzst", ".xz", ".gz", ".bz2", ".zst"), key=len, reverse=True):
@@ -485,7 +482,7 @@ def _read_tar_stream(stream: BinaryIO, input_path: str, result: InputResult, opt
     """Walk a tar stream; units are the top folders (sosreports) or the whole archive (exports)."""
     readers: dict[str, _UnitReader] = {}
     layout: str | None = None
-    flat_unit = prefix + _unit_name_from_input(input_path if not prefix else prefix.rstrip("/"))
+    flat_unit = prefix + unit_name_from_input(input_path if not prefix else prefix.rstrip("/"))
     node_hint = options.node_name(input_path)
 
     def unit_reader(unit: str, kind: str) -> _UnitReader:
@@ -605,7 +602,7 @@ def _read_loose(path: str, stream: BinaryIO, options: ReadOptions, scanner, comp
         result.status = "error"
         result.errors.append(f"{path}: damaged {compression or ''} data: {exc}")
         return result
-    unit = UnitResult(unit=_unit_name_from_input(path), kind="file", name_hint=options.node_name(path))
+    unit = UnitResult(unit=unit_name_from_input(path), kind="file", name_hint=options.node_name(path))
     reader = _UnitReader(unit, path, options, scanner)
     rel = os.path.basename(path)
     if compression and rel.endswith(".gz"):
@@ -613,10 +610,9 @@ def _read_loose(path: str, stream: BinaryIO, options: ReadOptions, scanner, comp
     member = Member(input=path, unit=unit.unit, path=rel, kind=kind, data=data, size=size, hint=hint,
                     truncated=truncated)
     member.notes.append(f"recognised by content as {kind}")
-    if kind != "log" and PASTED_DATE.search(data[:65536]):
-        # a paste that holds `date -u` says when it was taken: its collection time
-        unit.identity.setdefault("date_utc", []).append(
-            (rel, PASTED_DATE.search(data[:65536]).group(0).decode("ascii", "replace")))
+    pasted_date = PASTED_DATE.search(data, 0, 65536) if kind != "log" else None
+    if pasted_date:   # a paste that holds `date -u` says when it was taken: its collection time
+        unit.identity.setdefault("date_utc", []).append((rel, pasted_date.group(0).decode("ascii", "replace")))
     process_member(member, unit, scanner, reader.note)
     result.units.append(unit)
     result.bytes_read = counting.count
@@ -638,10 +634,10 @@ def _read_directory_input(path: str, options: ReadOptions, scanner) -> InputResu
         result.kind = "sosreport"
         _read_tree(root, "", os.path.basename(root), "sosreport", path, result, options, scanner)
         return result
-    containers_root = _containers_tree_root(root)
+    containers_root = containers_tree_root(root)
     if containers_root is not None:
         result.kind = "directory"
-        name = options.node_name(path) or _node_name_for_log_tree(root)
+        name = options.node_name(path) or node_name_for_log_tree(root)
         _read_tree(root, containers_root, name, "directory", path, result, options, scanner)
         return result
     if all(os.path.isdir(os.path.join(root, d)) for d in ("etc", "usr")):
@@ -671,7 +667,7 @@ def _read_directory_input(path: str, options: ReadOptions, scanner) -> InputResu
     return result
 
 
-def _containers_tree_root(root: str) -> str | None:
+def containers_tree_root(root: str) -> str | None:
     """Prefix that maps this folder onto ``var/log/containers`` when it is such a tree."""
     norm = root.replace(os.sep, "/").rstrip("/")
     if norm.endswith("/var/log/containers"):
@@ -684,7 +680,7 @@ def _containers_tree_root(root: str) -> str | None:
     return None
 
 
-def _node_name_for_log_tree(root: str) -> str:
+def node_name_for_log_tree(root: str) -> str:
     parts = root.replace(os.sep, "/").rstrip("/").split("/")
     if len(parts) >= 4 and parts[-3:] == ["var", "log", "containers"]:
         return parts[-4]

@@ -11,6 +11,7 @@ import bz2
 import gzip
 import io
 import lzma
+from collections import deque
 from typing import BinaryIO, Callable
 
 MAGIC = [
@@ -204,7 +205,7 @@ def read_bounded_tail(stream: BinaryIO, cap: int, chunk: int = 1 << 20) -> tuple
 
     Returns (data, total_size, truncated). Memory stays within cap + chunk.
     """
-    parts: list[bytes] = []
+    parts: deque[bytes] = deque()
     kept = 0
     total = 0
     truncated = False
@@ -216,12 +217,12 @@ def read_bounded_tail(stream: BinaryIO, cap: int, chunk: int = 1 << 20) -> tuple
         parts.append(block)
         kept += len(block)
         while kept - len(parts[0]) >= cap:
-            kept -= len(parts.pop(0))
+            kept -= len(parts.popleft())
             truncated = True
-    data = b"".join(parts)
-    if len(data) > cap:
-        data = data[-cap:]
+    if kept > cap:   # trim the oldest block before joining: one copy of the kept bytes
+        parts[0] = parts[0][kept - cap:]
         truncated = True
+    data = b"".join(parts)
     if truncated:
         nl = data.find(b"\n")
         if 0 <= nl < len(data) - 1:

@@ -392,7 +392,7 @@ class _Run:
         if isinstance(self.fmt, SyslogFormat):
             rec["message"] = message.strip()
         if self.program_service and parsed["logger"]:
-            rec["service"] = re.sub(r"\(.*$", "", parsed["logger"])
+            rec["service"] = parsed["logger"].split("(", 1)[0]   # per record: no regex
         if parsed.get("inner") is not None:
             rec["_inner"], rec["_inner_ts"] = parsed["inner"], parsed["inner_ts"]
         if self.fmt.repeats_prefix and "msg_start" in parsed:

@@ -243,3 +243,16 @@ def test_collection_time_from_a_real_sos_4_2_manifest(realdata, tmp_path):
     # start_time "2022-02-10 16:19:05.924719" is the node's local time (here Paris, +01:00 in February)
     assert node.collected_at.isoformat() == "2022-02-10T15:19:05.924719+00:00"
     assert node.name == "juju-04f1e3-0-lxd-5" and node.sos_version == "4.2"
+
+
+def test_a_file_reached_through_a_link_in_a_folder_is_read_once(tmp_path):
+    root = tmp_path / ROOT
+    (root / "sos_commands" / "host").mkdir(parents=True)
+    (root / "version.txt").write_text("sosreport: 4.2\n")
+    (root / "sos_commands" / "host" / "hostname").write_text("controller-0\n")
+    (root / "etc").mkdir()
+    os.symlink("../sos_commands/host/hostname", root / "etc" / "hostname")   # both catalogued
+    result = read_input(str(root))
+    rows = [r for r in result.units[0].inventory if r["kind"] == "hostname"]
+    assert sorted(r["status"] for r in rows) == ["parsed", "skipped"]
+    assert len(result.units[0].identity["hostname"]) == 1
