@@ -108,15 +108,18 @@ def uncompressed_bytes(path: Path) -> int:
     return int(totals[0][4])
 
 
+REPO = Path(__file__).resolve().parent.parent
+# the checkout this script belongs to, not whatever `sos-analyzer` an earlier install left on PATH
+CLI = [sys.executable, "-m", "analyzer.cli"]
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+
+
 def analyze_cmd(archives: list[Path], out: Path, jobs: int) -> list[str]:
-    exe = shutil.which("sos-analyzer")
-    base = [exe] if exe else [sys.executable, "-m", "analyzer.cli"]
-    return base + ["analyze", *map(str, archives), "-o", str(out), "--jobs", str(jobs), "-q"]
+    return CLI + ["analyze", *map(str, archives), "-o", str(out), "--jobs", str(jobs), "-q"]
 
 
 def version_seconds() -> float:
-    exe = shutil.which("sos-analyzer") or sys.executable
-    cmd = [exe, "--version"] if exe != sys.executable else [exe, "-m", "analyzer.cli", "--version"]
+    cmd = CLI + ["--version"]
     times = []
     for _ in range(5):
         t0 = time.perf_counter()

@@ -3,6 +3,8 @@
 liblzma, zlib, bzip2 and zstd release the GIL while they work, so a reader thread that pulls
 decompressed blocks into a small bounded queue runs truly in parallel with tar parsing, member
 parsing and log scanning on the main thread. Memory stays within `depth` x `block` bytes.
+Blocks are large (8 MiB) so the thread needs the GIL rarely: each time it does, it waits for
+the parsing thread to let go of it (up to the interpreter's switch interval).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ _EOF = object()
 class PrefetchReader(io.RawIOBase):
     """Sequential reader of `source`, filled by a background thread."""
 
-    def __init__(self, source: BinaryIO, block: int = 1 << 20, depth: int = 32):
+    def __init__(self, source: BinaryIO, block: int = 8 << 20, depth: int = 4):
         self._source = source
         self._block = block
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
@@ -49,8 +51,9 @@ class PrefetchReader(io.RawIOBase):
                 if data:
                     pieces.append(bytes(data))
                     size += len(data)
-                if size and (size >= self._block or not data):
-                    # whole blocks keep `depth` x `block` bytes ahead (read1 gives small pieces)
+                if size and (size >= self._block // 4 or not data):
+                    # big blocks keep up to `depth` x `block` bytes ahead (some read1 give
+                    # small pieces: joined; a large piece goes as it is, without a copy)
                     if not self._put(b"".join(pieces)):
                         return
                     pieces, size = [], 0

@@ -80,14 +80,77 @@ def decompressing_reader(raw: BinaryIO, compression: str | None) -> BinaryIO:
     if compression is None:
         return raw
     if compression == "xz":
-        return lzma.LZMAFile(raw)
+        return BlockDecompressor(raw, lzma.LZMADecompressor, lzma.LZMAError)
     if compression == "gzip":
         return gzip.GzipFile(fileobj=raw)
     if compression == "bzip2":
-        return bz2.BZ2File(raw)
+        return BlockDecompressor(raw, bz2.BZ2Decompressor, OSError)
     if compression == "zstd":
         return ZstdReader(raw)
     raise ValueError(f"unknown compression {compression}")
+
+
+class BlockDecompressor(io.RawIOBase):
+    """xz or bzip2 decompressed in large steps: a sequence of concatenated streams, as
+    `lzma.LZMAFile` / `bz2.BZ2File` read them (trailing garbage after a complete stream is
+    ignored, data that stops inside a stream raises `EOFError`).
+
+    The stdlib file classes feed the decompressor 8 KiB of compressed data per call, so a
+    decompression thread needs the GIL back every ~60 KiB of output and waits for it behind
+    the parsing thread. Here one call takes `raw_block` compressed bytes and returns up to
+    the size asked (the prefetch thread asks for megabytes), releasing the GIL for all of it.
+    """
+
+    def __init__(self, raw: BinaryIO, factory: Callable, trailing_error: type[Exception],
+                 raw_block: int = 1 << 20):
+        self._raw = raw
+        self._factory = factory
+        self._trailing_error = trailing_error
+        self._raw_block = raw_block
+        self._decompressor = factory()
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            parts = []
+            while block := self.read(1 << 24):
+                parts.append(block)
+            return b"".join(parts)
+        while n and not self._done:
+            decompressor = self._decompressor
+            if decompressor.eof:
+                rawblock = decompressor.unused_data or self._raw.read(self._raw_block)
+                if not rawblock:
+                    self._done = True
+                    break
+                self._decompressor = self._factory()   # the next concatenated stream
+                try:
+                    data = self._decompressor.decompress(rawblock, n)
+                except self._trailing_error:
+                    self._done = True                  # trailing bytes are not a stream: ignored
+                    break
+            else:
+                if decompressor.needs_input:
+                    rawblock = self._raw.read(self._raw_block)
+                    if not rawblock:
+                        raise EOFError("Compressed file ended before the end-of-stream marker "
+                                       "was reached")
+                else:
+                    rawblock = b""
+                data = decompressor.decompress(rawblock, n)
+            if data:
+                return data
+        return b""
+
+    read1 = read
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[:len(data)] = data
+        return len(data)
 
 
 class _ZstdFrames:
