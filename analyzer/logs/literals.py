@@ -245,6 +245,7 @@ class LiteralSearch:
         self._bytes = np.array(sorted({b for lit, icase in self.literals
                                        for b in (lit.upper() + lit if icase else lit)}), np.intp)
         self._plans: dict[bytes, dict] = {}
+        self._refined: list[tuple[np.ndarray, dict]] = []
         #: per literal, each anchor it can be found by with its first offset
         self.options = [list(_first_offsets(lit, icase).items()) for lit, icase in self.literals]
 
@@ -257,6 +258,22 @@ class LiteralSearch:
                 self._plans.clear()
             self._plans[key] = self.plan(freq, refine=False)
         return self._plans[key]
+
+    def refined_plan(self, freq: Frequencies) -> dict[tuple, list[tuple[int, int]]]:
+        """The refined plan of a large buffer, reused for a buffer whose literal bytes are
+        each as frequent within a factor of four (the next chunks of one log): planning takes
+        ~6 ms, the search of an 8 MiB chunk ~18 ms. Any plan finds the same occurrences; only
+        its cost depends on the frequencies."""
+        profile = np.log2(freq.single[self._bytes] + 1.0)
+        for index, (seen, plan) in enumerate(self._refined):
+            if np.all(np.abs(seen - profile) < 2.0):
+                if index:   # most recently used first
+                    self._refined.insert(0, self._refined.pop(index))
+                return plan
+        plan = self.plan(freq)
+        self._refined.insert(0, (profile, plan))
+        del self._refined[8:]
+        return plan
 
     def plan(self, freq: Frequencies, refine: bool = True) -> dict[tuple, list[tuple[int, int]]]:
         """Anchor -> [(literal index, offset of the anchor in the literal)]: each literal
@@ -381,7 +398,8 @@ class LiteralSearch:
         elif data and self.literals:
             freq = Frequencies(data) if freq is None else freq
             dense = []
-            plan = self.plan(freq) if len(data) >= REFINE_MIN_BYTES else self.cached_plan(freq)
+            plan = (self.refined_plan(freq) if len(data) >= REFINE_MIN_BYTES
+                    else self.cached_plan(freq))
             for anchor, members in plan.items():
                 for key in anchor:
                     if uses_memchr(key, float(freq.single[key[0]]), len(members)):
