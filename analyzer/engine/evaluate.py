@@ -55,6 +55,13 @@ class Case:
         self._frames: dict[str, pd.DataFrame] = {}
         self.hits: dict[str, pd.DataFrame] = {}
         self.status: dict[str, str] = {}
+        self._event_tags: dict[str, np.ndarray] | None = None
+
+    def event_tags(self) -> dict[str, np.ndarray]:
+        """tag_rows of the events table, computed once."""
+        if self._event_tags is None:
+            self._event_tags = tag_rows(self.frame("events"))
+        return self._event_tags
 
     def _count_controllers(self) -> int:
         by_role = sum(1 for roles in self.roles.values() if "controller" in roles)
@@ -352,43 +359,91 @@ def _search_text(events: pd.DataFrame) -> pd.Series:
 
 def _pattern_hits(events: pd.DataFrame, pattern) -> pd.Series:
     """Whether `pattern` is found in each event's search text (its first MAX_SEARCH_TEXT
-    characters; "" when it has none)."""
-    return _search_text(events).map(
+    characters; "" when it has none). Texts holding none of the literals every match needs
+    are ruled out by a vectorised substring test first (Arrow's, on string columns)."""
+    text = _search_text(events)
+    need = _needed_literals(pattern)
+    if need is not None and len(text):
+        maybe = np.zeros(len(text), dtype=bool)
+        for literal in need.literals:
+            maybe |= text.str.contains(literal, regex=False, case=not need.icase,
+                                       na=False).to_numpy(dtype=bool)
+        hits = np.zeros(len(text), dtype=bool)
+        if maybe.any():
+            hits[maybe] = _pattern_hits_all(text[maybe], pattern).to_numpy(dtype=bool)
+        return pd.Series(hits, index=events.index)
+    return _pattern_hits_all(text, pattern)
+
+
+def _pattern_hits_all(text: pd.Series, pattern) -> pd.Series:
+    return text.map(
         lambda v: pattern.search(v[:MAX_SEARCH_TEXT] if isinstance(v, str) else "") is not None
     ).astype(bool)
+
+
+_NEEDED: dict[tuple, object] = {}
+
+
+def _needed_literals(pattern):
+    """The literals one of which every match of `pattern` contains (as str), or None when
+    there are none to test by substring (see logs.literals.required_literals); a
+    case-insensitive pattern with non-ASCII literals is not prefiltered (Unicode case
+    folding is the regex's)."""
+    key = (pattern.pattern, pattern.flags)
+    if key not in _NEEDED:
+        from analyzer.logs.literals import Requirement, required_literals
+
+        need = required_literals(pattern.pattern, pattern.flags)
+        if need is not None:
+            try:
+                literals = tuple(lit.decode("utf-8") for lit in need.literals)
+            except UnicodeDecodeError:
+                need = None
+            else:
+                if need.icase and not all(lit.isascii() for lit in literals):
+                    need = None
+                else:
+                    need = Requirement(literals, need.exact, need.icase)
+        _NEEDED[key] = need
+    return _NEEDED[key]
 
 
 #: rows whose texts are searched together (only their texts are Python strings at once)
 SEARCH_CHUNK = 8192
 
 
-def _pattern_mask(events: pd.DataFrame, positions: np.ndarray, spec) -> np.ndarray:
+def _pattern_mask(events: pd.DataFrame, positions: np.ndarray, spec,
+                  tags: dict[str, np.ndarray]) -> np.ndarray:
     """Per event, whether the one at one of `positions` was tagged with the pattern id by the
-    scanner or its search text matches the pattern; searched a chunk of rows at a time."""
+    scanner (`tags`: see tag_rows) or its search text matches the pattern; searched a chunk of
+    rows at a time."""
     hits = np.zeros(len(events), dtype=bool)
-    searched = events[[c for c in ("matched", "text", "message", "detail") if c in events.columns]]
+    tagged = tags.get(spec.pattern_id)
+    if tagged is not None:
+        hits[tagged] = True
+    searched = events[[c for c in ("text", "message", "detail") if c in events.columns]]
     for start in range(0, len(positions), SEARCH_CHUNK):
         chunk = positions[start:start + SEARCH_CHUNK]
-        rows = searched.iloc[chunk]
-        found = _tagged(rows, spec.pattern_id)
-        rest = ~found
-        if rest.any():
-            found[rest] = _pattern_hits(rows[rest], spec.pattern)
-        hits[chunk] = found.to_numpy(dtype=bool)
-    return hits
+        chunk = chunk[~hits[chunk]]
+        if len(chunk):
+            hits[chunk] = _pattern_hits(searched.iloc[chunk], spec.pattern).to_numpy(dtype=bool)
+    keep = np.zeros(len(events), dtype=bool)
+    keep[positions] = True
+    return hits & keep
 
 
-def _tagged(events: pd.DataFrame, pattern_id: str) -> pd.Series:
+def tag_rows(events: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Pattern id -> positions of the events the scanner tagged with it (`matched`: a list of
+    ids, or a comma-separated string in hand-written cases)."""
     if "matched" not in events.columns:
-        return pd.Series(False, index=events.index)
-
-    def has(value):
-        if isinstance(value, str):
-            return pattern_id in value.split(",")
-        if isinstance(value, (list, tuple, set, frozenset)):
-            return pattern_id in value
-        return False
-    return events["matched"].map(has).astype(bool)
+        return {}
+    rows: dict[str, list[int]] = {}
+    for position, value in enumerate(events["matched"].to_numpy()):
+        if not value or not isinstance(value, (str, list, tuple, set, frozenset)):
+            continue
+        for pattern_id in (value.split(",") if isinstance(value, str) else value):
+            rows.setdefault(pattern_id, []).append(position)
+    return {pid: np.asarray(found, dtype=np.intp) for pid, found in rows.items()}
 
 
 def select_events(spec, rule: Rule, case: Case) -> pd.DataFrame:
@@ -408,7 +463,8 @@ def select_events(spec, rule: Rule, case: Case) -> pd.DataFrame:
     elif spec.levels:
         mask &= False
     if spec.pattern is not None:
-        mask &= pd.Series(_pattern_mask(events, np.flatnonzero(mask.to_numpy()), spec),
+        mask &= pd.Series(_pattern_mask(events, np.flatnonzero(mask.to_numpy()), spec,
+                                        case.event_tags()),
                           index=events.index)
     times = _event_times(events)
     if spec.where is not None and mask.any():
