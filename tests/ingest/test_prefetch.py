@@ -39,3 +39,16 @@ def test_closing_early_stops_the_thread():
     assert reader.read(10) == b"y" * 10
     reader.close()
     assert not reader._thread.is_alive()
+
+
+def test_switch_interval_is_lowered_while_a_reader_is_open_and_restored_after():
+    import sys
+
+    before = sys.getswitchinterval()
+    first = PrefetchReader(io.BytesIO(b"a" * 1000))
+    second = PrefetchReader(io.BytesIO(b"b" * 1000))
+    assert sys.getswitchinterval() <= 0.0005
+    first.close()
+    assert sys.getswitchinterval() <= 0.0005   # the other reader is still open
+    second.close()
+    assert sys.getswitchinterval() == before
