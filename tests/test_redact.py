@@ -1,5 +1,8 @@
 """The shared redaction pass: every secret shape becomes a stable marker."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from analyzer.redact import is_secret_option, redact_obj, redact_text, redact_value, secret_marker
 
 
@@ -30,3 +33,17 @@ def test_free_text_secrets():
     for secret in ("hunter2", "gAAAAABexample", "MIIEow"):
         assert secret not in out
     assert redact_obj({"a": [text]})["a"][0] == out
+
+
+_PIECES = ["password", "PassWd", "pwd", "secret", "token", "X-Auth-Token", "api_key", "auth_key",
+           "=", ": ", "\"", "'", " ", ",", "://", "amqp", "user", ":", "@", "host", "gAAAAA",
+           "MII", "A" * 45, "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----",
+           "abcDEF123", "\n", "é", "_", "-"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
+def test_the_quick_check_skips_only_texts_without_any_secret_shape(text):
+    from analyzer.redact import _redact_shapes
+
+    assert redact_text(text) == _redact_shapes(text)
