@@ -365,9 +365,12 @@ def _pattern_hits(events: pd.DataFrame, pattern) -> pd.Series:
     need = _needed_literals(pattern)
     if need is not None and len(text):
         maybe = np.zeros(len(text), dtype=bool)
-        for literal in need.literals:
-            maybe |= text.str.contains(literal, regex=False, case=not need.icase,
-                                       na=False).to_numpy(dtype=bool)
+        try:
+            for literal in need.literals:
+                maybe |= text.str.contains(literal, regex=False, case=not need.icase,
+                                           na=False).to_numpy(dtype=bool)
+        except (AttributeError, TypeError):   # not a column of strings (hand-written cases)
+            return _pattern_hits_all(text, pattern)
         hits = np.zeros(len(text), dtype=bool)
         if maybe.any():
             hits[maybe] = _pattern_hits_all(text[maybe], pattern).to_numpy(dtype=bool)

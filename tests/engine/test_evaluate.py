@@ -204,3 +204,42 @@ def test_table_frame_with_timestamp_dtype_and_missing_columns():
     bundle.set_table("containers", frame)
     result = evaluate(RULESET, bundle, only=["containers.unhealthy", "containers.exited-nonzero"])
     assert result.findings == [] and result.errors == []
+
+
+def test_pattern_search_gives_the_regex_verdict_whatever_the_prefilter():
+    """Tagged rows count without a search; the others get the regex's verdict whether the
+    texts are Arrow strings, objects with gaps and numbers, or need case folding."""
+    import re
+
+    import numpy as np
+
+    from analyzer.engine.evaluate import _pattern_hits, _pattern_mask, tag_rows
+
+    texts = ["AMQP server on 10.0.0.5:5672 is unreachable", "amqp SERVER on x is unreachable",
+             "all good", "", "AMQP server on  is unreachable", "Timed out waiting for a reply"]
+    for pattern in (re.compile(r"AMQP server on \S+ is unreachable"),
+                    re.compile(r"amqp server on \S+ is unreachable", re.IGNORECASE),
+                    re.compile(r"MessagingTimeout|Timed out waiting for a reply"),
+                    re.compile(r"\d+:\d+")):
+        expected = [pattern.search(t) is not None for t in texts]
+        for column in (pd.Series(texts, dtype="str"), pd.Series(texts, dtype=object)):
+            got = _pattern_hits(pd.DataFrame({"text": column}), pattern).tolist()
+            assert got == expected, pattern.pattern
+    mixed = pd.DataFrame({"text": pd.Series([None, 42, "AMQP server on h is unreachable"],
+                                            dtype=object)})
+    assert _pattern_hits(mixed, re.compile(r"AMQP server on \S+ is unreachable")).tolist() == \
+        [False, False, True]
+
+    events = pd.DataFrame({"text": ["x", "AMQP server on h is unreachable", "y", "z"],
+                           "matched": [["rmq.unreachable"], [], "other,rmq.unreachable", None]})
+
+    class Spec:
+        pattern_id = "rmq.unreachable"
+        pattern = re.compile(r"AMQP server on \S+ is unreachable")
+
+    tags = tag_rows(events)
+    assert tags["rmq.unreachable"].tolist() == [0, 2]
+    assert _pattern_mask(events, np.array([0, 1, 2, 3]), Spec, tags).tolist() == \
+        [True, True, True, False]
+    # only the rows asked for are answered, tagged or not
+    assert _pattern_mask(events, np.array([1, 3]), Spec, tags).tolist() == [False, True, False, False]
