@@ -18,6 +18,7 @@ from analyzer import __version__
 from analyzer.bundle import BASE_COLUMNS, Bundle, InputRecord, NodeInfo
 from analyzer.ingest.collect import InputResult, ReadOptions, read_input
 from analyzer.ingest.identity import identify, merge
+from analyzer.memory import release_freed_memory
 from analyzer.progress import Progress, input_size
 
 INVENTORY_COLUMNS = ["input", "unit", "node", "path", "kind", "status", "bytes", "reason", "parser", "line"]
@@ -35,7 +36,9 @@ class IngestSettings:
 
 def _read_one(args: tuple[str, ReadOptions]) -> InputResult:
     path, options = args
-    return read_input(path, options)
+    result = read_input(path, options)
+    release_freed_memory()
+    return result
 
 
 def ingest(settings: IngestSettings) -> list[InputResult]:
@@ -57,6 +60,7 @@ def ingest(settings: IngestSettings) -> list[InputResult]:
         options = ReadOptions(node_names=base.node_names, log_patterns=base.log_patterns,
                               log_scopes=base.log_scopes, progress=bar)
         result = read_input(path, options)
+        release_freed_memory()
         bar.close(result.status)
         results.append(result)
     return results
@@ -104,19 +108,9 @@ def merge_events(frames: list[pd.DataFrame]) -> pd.DataFrame:
         del merged
         for f in frames:
             del f[column]
-        _release_freed_memory()
+        release_freed_memory()
     frames.clear()
     return pd.DataFrame(gathered, copy=False)
-
-
-def _release_freed_memory() -> None:
-    """Hand the memory pyarrow's pool keeps after frees back to the system (string columns
-    live in that pool; without this, a column freed is not room for the next one)."""
-    try:
-        import pyarrow
-    except ImportError:
-        return
-    pyarrow.default_memory_pool().release_unused()
 
 
 # The same cluster state is printed by `pcs status --full`, `pcs status` and `crm_mon`; a node
@@ -242,7 +236,9 @@ def analyze(settings: IngestSettings, rule_dirs: list[str], argv: list[str] | No
     settings.log_patterns = list(ruleset.log_patterns())
     settings.log_scopes = ruleset.log_pattern_scopes()
     bundle = build_bundle(ingest(settings))
+    release_freed_memory()
     engine_result = evaluate(ruleset, bundle)
+    release_freed_memory()
     events = bundle.table("events")
     incidents = find_incidents(events) if not events.empty else []
     link_findings(incidents, engine_result.findings)

@@ -19,6 +19,7 @@ from analyzer.engine.findings import (evidence_item, fill, fold, iso, make_findi
                                       render_value, sort_findings)
 from analyzer.engine.rule import Rule, template_fields
 from analyzer.errors import RuleError
+from analyzer.memory import release_freed_memory
 
 MAX_SEARCH_TEXT = 20_000
 _NOT_GROUP_FIELDS = {"node", "nodes", "count", "runtime", "source", "line", "values", "role",
@@ -56,6 +57,14 @@ class Case:
         self.hits: dict[str, pd.DataFrame] = {}
         self.status: dict[str, str] = {}
         self._event_tags: dict[str, np.ndarray] | None = None
+        #: ids of the rules a correlation reads the hits of (only those are kept)
+        self.correlated: set[str] = set()
+
+    def keep_hits(self, rule_id: str, hits: pd.DataFrame) -> None:
+        """Keep a rule's matching events for the correlations that read them; the others'
+        are let go (a log rule's hits can be most of the events table)."""
+        if rule_id in self.correlated:
+            self.hits[rule_id] = hits
 
     def event_tags(self) -> dict[str, np.ndarray]:
         """tag_rows of the events table, computed once."""
@@ -506,7 +515,7 @@ def _event_evidence(events: pd.DataFrame) -> list[dict]:
 def eval_logs(rule: Rule, case: Case) -> list[dict]:
     spec = rule.logs
     events = _counted(spec, select_events(spec, rule, case))
-    case.hits[rule.id] = events
+    case.keep_hits(rule.id, events)
     if events.empty:
         return []
     events = _with_fields(rule, case, events)
@@ -555,7 +564,7 @@ def eval_correlate(rule: Rule, case: Case) -> list[dict]:
     first = first[first["ts"].notna()] if "ts" in first.columns else first.iloc[0:0]
     then = then[then["ts"].notna()] if "ts" in then.columns else then.iloc[0:0]
     if first.empty or then.empty or first["node"].nunique() < rule.first.min_nodes:
-        case.hits[rule.id] = _EMPTY_HITS
+        case.keep_hits(rule.id, _EMPTY_HITS)
         return []
     linked_then, linked_first = [], set()
     scopes = sorted(set(then["node"])) if rule.same_node else [None]
@@ -574,10 +583,10 @@ def eval_correlate(rule: Rule, case: Case) -> list[dict]:
         linked_first.update(starts.index[idx[ok]])
     linked = pd.concat(linked_then) if linked_then else then.iloc[0:0]
     if linked.empty or linked["node"].nunique() < rule.then.min_nodes:
-        case.hits[rule.id] = _EMPTY_HITS
+        case.keep_hits(rule.id, _EMPTY_HITS)
         return []
     origins = first.loc[sorted(linked_first)].sort_values("ts")
-    case.hits[rule.id] = pd.concat([origins, linked]).sort_values("ts")
+    case.keep_hits(rule.id, pd.concat([origins, linked]).sort_values("ts"))
     then_nodes = sorted(linked["node"].dropna().unique())
     first_nodes = sorted(origins["node"].dropna().unique())
     context, _ = _group_context(case, linked)
@@ -657,6 +666,7 @@ def evaluate(ruleset, bundle, only=None) -> EngineResult:
     case = Case(bundle)
     result = EngineResult()
     rules = _selected(ruleset, only)
+    case.correlated = {ref for r in rules if r.kind == "correlate" for ref in r.referenced_rules()}
     ordered = [r for r in rules if r.kind != "correlate"] + \
               [r for r in rules if r.kind == "correlate"]
     raw: list[dict] = []
@@ -687,6 +697,8 @@ def evaluate(ruleset, bundle, only=None) -> EngineResult:
             continue
         case.status[rule.id] = "checked"
         raw.extend(found)
+        if rule.kind in ("logs", "correlate"):
+            release_freed_memory()   # a log rule's texts, freed, would stay resident
     limits = {r.id: r.max_evidence for r in rules}
     result.findings = sort_findings(fold(raw, limits))
     result.not_checked.sort(key=lambda n: n["rule_id"])
