@@ -302,18 +302,18 @@ def pcs_status(controllers: int) -> bytes:
 
 
 def podman_ps(rng: random.Random, node: Node) -> bytes:
-    """`podman ps -a` of the node (heat_engine exited 1 on controller-1)."""
-    width = {"id": 14, "image": 101, "command": 22, "created": 12, "status": 25, "ports": 12}
-    rows = [f"{'CONTAINER ID':<{width['id']}}{'IMAGE':<{width['image']}}{'COMMAND':<{width['command']}}"
-            f"{'CREATED':<{width['created']}}{'STATUS':<{width['status']}}{'PORTS':<{width['ports']}}NAMES"]
+    """`podman ps -a` of the node (heat_engine exited 1 on controller-1); like podman, each
+    column is as wide as its widest cell plus two spaces."""
+    rows = [("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES")]
     for c in CONTAINERS[node.role]:
         name = c.format(i=node.index)
         image = IMAGE.format(name.split("-bundle")[0].replace("_", "-"))
         status = ("Exited (1) 2 hours ago" if (name == "heat_engine" and node.host == "controller-1")
                   else "Up 3 days ago (healthy)")
-        rows.append(f"{rng.getrandbits(48):012x}  {image:<{width['image']}}{'kolla_start':<{width['command']}}"
-                    f"{'3 days ago':<{width['created']}}{status:<{width['status']}}{'':<{width['ports']}}{name}")
-    return ("\n".join(rows) + "\n").encode()
+        rows.append((f"{rng.getrandbits(48):012x}", image, "kolla_start", "3 days ago", status, "", name))
+    widths = [max(len(row[i]) for row in rows) + 2 for i in range(6)]
+    lines = ["".join(cell.ljust(w) for cell, w in zip(row, widths)) + row[6] for row in rows]
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _add(tf: tarfile.TarFile, name: str, data: bytes) -> None:
