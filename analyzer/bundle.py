@@ -59,6 +59,8 @@ class Bundle:
         self.nodes = nodes
         self._tables = tables
         self.inputs = inputs
+        #: (patterns, scopes) the logs were scanned with, when known (see engine.scantrust)
+        self.log_scan: tuple[list, dict] | None = None
 
     def table(self, name: str) -> pd.DataFrame:
         """The named table; an empty frame with the base columns when nothing produced it."""

@@ -236,6 +236,7 @@ def analyze(settings: IngestSettings, rule_dirs: list[str], argv: list[str] | No
     settings.log_patterns = list(ruleset.log_patterns())
     settings.log_scopes = ruleset.log_pattern_scopes()
     bundle = build_bundle(ingest(settings))
+    bundle.log_scan = (settings.log_patterns, settings.log_scopes)
     release_freed_memory()
     engine_result = evaluate(ruleset, bundle)
     release_freed_memory()

@@ -18,6 +18,7 @@ from analyzer.engine.expr import Env
 from analyzer.engine.findings import (evidence_item, fill, fold, iso, make_finding,
                                       render_value, sort_findings)
 from analyzer.engine.rule import Rule, template_fields
+from analyzer.engine.scantrust import ScanRecord, scan_equivalent
 from analyzer.errors import RuleError
 from analyzer.memory import release_freed_memory
 
@@ -59,12 +60,31 @@ class Case:
         self._event_tags: dict[str, np.ndarray] | None = None
         #: ids of the rules a correlation reads the hits of (only those are kept)
         self.correlated: set[str] = set()
+        self._scanned: dict[str, np.ndarray | None] = {}
+        self._scan_record: ScanRecord | None = None
 
     def keep_hits(self, rule_id: str, hits: pd.DataFrame) -> None:
         """Keep a rule's matching events for the correlations that read them; the others'
         are let go (a log rule's hits can be most of the events table)."""
         if rule_id in self.correlated:
             self.hits[rule_id] = hits
+
+    def scanned_rows(self, spec) -> np.ndarray | None:
+        """Per event, whether the log scan searched `spec`'s pattern in its line (its tags
+        then decide: see engine.scantrust), or None when nothing is known of the scan."""
+        if spec.pattern_id not in self._scanned:
+            self._scanned[spec.pattern_id] = None
+            scan = getattr(self.bundle, "log_scan", None)
+            if scan is not None and scan_equivalent(spec.pattern):
+                if self._scan_record is None:
+                    self._scan_record = ScanRecord(*scan)
+                if self._scan_record.scanned(spec.pattern_id, spec.pattern):
+                    try:
+                        self._scanned[spec.pattern_id] = self._scan_record.rows(
+                            self.frame("events"), spec.pattern_id)
+                    except (AttributeError, TypeError):   # texts that are not strings
+                        pass
+        return self._scanned[spec.pattern_id]
 
     def event_tags(self) -> dict[str, np.ndarray]:
         """tag_rows of the events table, computed once."""
@@ -425,14 +445,16 @@ SEARCH_CHUNK = 8192
 
 
 def _pattern_mask(events: pd.DataFrame, positions: np.ndarray, spec,
-                  tags: dict[str, np.ndarray]) -> np.ndarray:
+                  tags: dict[str, np.ndarray], scanned: np.ndarray | None = None) -> np.ndarray:
     """Per event, whether the one at one of `positions` was tagged with the pattern id by the
     scanner (`tags`: see tag_rows) or its search text matches the pattern; searched a chunk of
-    rows at a time."""
+    rows at a time, except the rows `scanned` says the scan's tags decide."""
     hits = np.zeros(len(events), dtype=bool)
     tagged = tags.get(spec.pattern_id)
     if tagged is not None:
         hits[tagged] = True
+    if scanned is not None:
+        positions = positions[~scanned[positions] | hits[positions]]
     searched = events[[c for c in ("text", "message", "detail") if c in events.columns]]
     for start in range(0, len(positions), SEARCH_CHUNK):
         chunk = positions[start:start + SEARCH_CHUNK]
@@ -476,7 +498,7 @@ def select_events(spec, rule: Rule, case: Case) -> pd.DataFrame:
         mask &= False
     if spec.pattern is not None:
         mask &= pd.Series(_pattern_mask(events, np.flatnonzero(mask.to_numpy()), spec,
-                                        case.event_tags()),
+                                        case.event_tags(), case.scanned_rows(spec)),
                           index=events.index)
     times = _event_times(events)
     if spec.where is not None and mask.any():

@@ -44,9 +44,17 @@ class LogRouter:
             return True
         return False
 
-    def scanner_for(self, path: str) -> LogScanner:
+    def _chosen(self, path: str) -> frozenset:
         service = service_from_path(path) if path.startswith(CONTAINER_LOGS) else None
-        chosen = frozenset(p for p in self.primary if self._applies(p, path, service))
+        return frozenset(p for p in self.primary if self._applies(p, path, service))
+
+    def ids_for(self, path: str) -> frozenset:
+        """Every pattern id a file at `path` is scanned with (aliases included)."""
+        chosen = self._chosen(path)
+        return chosen | {a for p in chosen for a in self.aliases.get(p, ())}
+
+    def scanner_for(self, path: str) -> LogScanner:
+        chosen = self._chosen(path)
         scanner = self._scanners.get(chosen)
         if scanner is None:
             scanner = self._scanners[chosen] = LogScanner(
