@@ -143,7 +143,9 @@ def stages(archives: list[Path], out: Path) -> None:
     """The steps of `analyzer.pipeline.analyze`, timed one by one in this process (jobs 1)."""
     import resource
 
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")   # as the CLI does
     import analyzer.pipeline as pipeline
+    from analyzer.memory import release_freed_memory
     from analyzer.engine import evaluate, load_rules
     from analyzer.logs.incidents import find_incidents
     from analyzer.report import write
@@ -160,7 +162,8 @@ def stages(archives: list[Path], out: Path) -> None:
     ruleset = load_rules(extra_dirs=[])
     mark("load rules")
     settings = pipeline.IngestSettings(inputs=[str(a) for a in archives], jobs=1,
-                                       log_patterns=list(ruleset.log_patterns()))
+                                       log_patterns=list(ruleset.log_patterns()),
+                                       log_scopes=ruleset.log_pattern_scopes())
     results = pipeline.ingest(settings)
     mark("ingest: read, parse, scan logs")
     derive = pipeline.derive
@@ -175,8 +178,11 @@ def stages(archives: list[Path], out: Path) -> None:
         bundle = pipeline.build_bundle(results)
     finally:
         pipeline.derive = derive
+    bundle.log_scan = (settings.log_patterns, settings.log_scopes)   # as pipeline.analyze does
     del results
+    release_freed_memory()
     engine_result = evaluate(ruleset, bundle)
+    release_freed_memory()
     mark("evaluate rules")
     events = bundle.table("events")
     incidents = find_incidents(events) if not events.empty else []
