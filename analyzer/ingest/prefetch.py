@@ -93,6 +93,29 @@ class PrefetchReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def read(self, n: int = -1) -> bytes:
+        """Up to `n` bytes (all that is left when n < 0), one copy from the queued block (the
+        default read of RawIOBase fills a bytearray and copies it again into bytes)."""
+        if n is None or n < 0:
+            parts = []
+            while block := self.read(8 << 20):
+                parts.append(block)
+            return b"".join(parts)
+        while not self._buffer:
+            if self._done or not n:
+                return b""
+            item = self._queue.get()
+            if item is _EOF:
+                self._done = True
+                return b""
+            if isinstance(item, BaseException):
+                self._done = True
+                raise item
+            self._buffer = memoryview(item)
+        data = bytes(self._buffer[:n])
+        self._buffer = self._buffer[len(data):]
+        return data
+
     def readinto(self, b) -> int:
         while not self._buffer:
             if self._done:
