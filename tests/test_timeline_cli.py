@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from analyzer.bundle import NodeInfo
 from analyzer.cli import main
 from analyzer.logs.scan import LogScanner
-from analyzer.logs.chunks import scan_chunks
+from analyzer.logs.chunks import ChunkTotals, scan_chunks
 from analyzer.timeline import RECORD_FIELDS, clock_corrections, plan_inputs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -308,6 +308,24 @@ def test_chunks_keep_tracebacks_that_cross_the_cut(chunk):
         [(r["line"], r["message"], r["detail"]) for r in whole]
     assert len(chunked) == 86
     assert all(r["detail"].endswith(f"BuildAbortException: {r['message'].split()[3]}") for r in chunked)
+
+
+def test_chunks_cut_on_line_ends_or_inside_a_line_longer_than_a_chunk():
+    """Chunks that end exactly on a newline (no copy), and one line longer than three chunks,
+    give the records, line numbers and totals of a whole scan."""
+    line = b"2022-05-14 04:00:00.000 22 ERROR nova.compute.manager [-] boom\n"
+    long_line = b"2022-05-14 04:00:01.000 22 WARNING nova.compute.manager [-] " + b"x" * 3000 + b"\n"
+    data = line * 40 + long_line + line * 40
+    scanner = LogScanner()
+    whole = scanner.scan(data, "nova-compute.log", "oslo")
+    for chunk in (len(line), 4 * len(line), 1000):
+        totals = ChunkTotals()
+        chunked = list(scan_chunks(io.BytesIO(data), "nova-compute.log", scanner, "oslo",
+                                   first_chunk=chunk, chunk=chunk, totals=totals))
+        assert [(r["line"], r["level"], len(r["message"])) for r in chunked] == \
+            [(r["line"], r["level"], len(r["message"])) for r in whole.records], chunk
+        assert totals.lines == whole.lines == 81 and totals.bytes == len(data)
+        assert totals.counts == whole.counts
 
 
 def test_chunks_match_whole_scans_on_realdata(realdata):

@@ -65,22 +65,28 @@ def scan_chunks(stream: BinaryIO, rel: str, scanner: LogScanner, hint: str | Non
     """
     pending, eof, line_base, size = b"", False, 0, first_chunk
     while not eof or pending:
+        piece = None
         if not eof:
             if before_read is not None:
                 before_read()
             block = stream.read(size)
             size = chunk
             eof = not block
-            pending += block
-            if not eof:
+            end = block.rfind(b"\n") + 1
+            if end:   # the piece ends at the block's last newline: one copy at most
+                if not pending and end == len(block):
+                    piece = block
+                else:
+                    piece = b"".join((pending, memoryview(block)[:end]))
+                pending = block[end:]
+            elif not eof:
+                pending += block
                 cut = pending.rfind(b"\n") + 1
                 if cut == 0:
                     continue   # one line longer than a chunk: read on
-            else:
-                cut = len(pending)
-        else:
-            cut = len(pending)
-        piece, pending = pending[:cut], pending[cut:]
+                piece, pending = pending[:cut], pending[cut:]
+        if piece is None:   # the end of the stream: what is left
+            piece, pending = pending, b""
         result = scanner.scan(piece, rel, hint, None)
         if result.format in HINTS:
             hint = result.format
