@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from analyzer.report.html import render_html
 from analyzer.report.markdown import render_markdown
@@ -24,15 +25,26 @@ __all__ = ["FORMATS", "build", "render_json", "write"]
 
 
 def render_json(report: dict) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    return "".join(_json_chunks(report))
 
 
-def _write_inside(outdir: Path, name: str, text: str) -> Path:
-    """Write `outdir/name` through a temporary file renamed over it (never follows a link there)."""
+def _json_chunks(report: dict) -> Iterator[str]:
+    """report.json in pieces: the file is written as it is encoded, never held whole."""
+    yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(report)
+    yield "\n"
+
+
+def _write_inside(outdir: Path, name: str, text: str | Iterable[str]) -> Path:
+    """Write `outdir/name` (a text or its pieces) through a temporary file renamed over it
+    (never follows a link there)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=outdir)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                for piece in text:
+                    handle.write(piece)
         os.replace(tmp, outdir / name)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -52,5 +64,5 @@ def write(report: dict, outdir: Path, formats: set[str]) -> list[Path]:
     for fmt in ("json", "md", "html"):
         if fmt in formats:
             name, render = FORMATS[fmt]
-            written.append(_write_inside(outdir, name, render(safe) if render else render_json(safe)))
+            written.append(_write_inside(outdir, name, render(safe) if render else _json_chunks(safe)))
     return written
