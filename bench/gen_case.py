@@ -1,6 +1,7 @@
 """Generate a large, realistic case bundle deterministically: N controllers + M computes.
 
-Each node is a sos 4.2 sosreport `.tar.xz` (members in sos order: `version.txt` and
+Each node is a sos 4.2 sosreport `.tar.xz` compressed as sos does (`xz -2 -T4`, so in
+independent blocks), members in sos order (`version.txt` and
 `sos_reports/` first) with identity files (hostname, timedatectl, rhosp-release), a
 `podman ps -a`, on controllers a `pcs status --full` of the whole cluster, a few thousand small
 uncatalogued members (as a real sosreport has), and a chosen volume of logs:
@@ -24,9 +25,12 @@ import argparse
 import io
 import lzma
 import random
+import shutil
+import subprocess
 import tarfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -343,7 +347,7 @@ def node_archive(out: Path, node: Node, log_bytes: int, controllers: int) -> Pat
     root = f"sosreport-{node.host}-2020-05-14-{''.join(rng.choice('abcdefghijklmnopqrstuvwxyz') for _ in range(7))}"
     path = out / f"{root}.tar.xz"
     tmp = path.with_suffix(".part")
-    with lzma.open(tmp, "wb", preset=3) as xz, tarfile.open(fileobj=xz, mode="w|", format=tarfile.GNU_FORMAT) as tf:
+    with _sos_xz(tmp) as xz, tarfile.open(fileobj=xz, mode="w|", format=tarfile.GNU_FORMAT) as tf:
         _add(tf, f"{root}/version.txt", b"sosreport: 4.2\n")
         _add(tf, f"{root}/sos_commands/host/hostname", f"{node.host}\n".encode())
         _add(tf, f"{root}/sos_commands/systemd/timedatectl",
@@ -364,6 +368,24 @@ def node_archive(out: Path, node: Node, log_bytes: int, controllers: int) -> Pat
             _add(tf, f"{root}/{rel}", data)
     tmp.replace(path)
     return path
+
+
+@contextmanager
+def _sos_xz(path: Path):
+    """A file object compressing into `path` as sos does (`xz -2 -T4`: independent blocks of
+    6 MiB, listed in the index); Python's lzma (one block) where there is no xz command."""
+    if shutil.which("xz") is None:
+        with lzma.open(path, "wb", preset=2) as xz:
+            yield xz
+        return
+    with open(path, "wb") as out:
+        proc = subprocess.Popen(["xz", "-2", "-T4", "-c"], stdin=subprocess.PIPE, stdout=out)
+        try:
+            yield proc.stdin
+        finally:
+            proc.stdin.close()
+            if proc.wait() != 0:
+                raise RuntimeError(f"xz failed on {path} (exit {proc.returncode})")
 
 
 def _node_job(args: tuple[Path, Node, int, int]) -> Path:
