@@ -14,6 +14,7 @@ import lzma
 import os
 import posixpath
 import re
+import stat
 import tarfile
 import zlib
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from analyzer.ingest.entries import (DIR, FILE, HARDLINK, SPECIAL, SYMLINK, RawE
 from analyzer.ingest.member import Member
 from analyzer.logs.chunks import ChunkTotals, scan_chunks
 from analyzer.ingest.prefetch import PrefetchReader
+from analyzer.ingest.xzblocks import ParallelXzReader, xz_layout
 from analyzer.ingest.sniff import sniff_kind
 from analyzer.ingest.streams import (CountingReader, Prepended, decompressing_reader, is_tar_header,
                                      looks_like_tar_name, read_bounded_tail, read_head, sniff_compression)
@@ -436,9 +438,14 @@ def _read_file_input(path: str, raw: BinaryIO, options: ReadOptions, scanner) ->
         head = buffered.peek(6)[:6]
         compression = sniff_compression(head)
         try:
-            stream = decompressing_reader(buffered, compression)
-            if compression:
-                stream = prefetch = PrefetchReader(stream)   # decompress in a thread while we parse
+            layout = _xz_blocks(raw) if compression == "xz" else None
+            if layout is not None:   # sos's `xz -T` archives: blocks decoded in parallel
+                stream = prefetch = ParallelXzReader(raw.fileno(), layout, workers=_xz_workers(),
+                                                     on_read=counting.add, counted=counting.count)
+            else:
+                stream = decompressing_reader(buffered, compression)
+                if compression:
+                    stream = prefetch = PrefetchReader(stream)   # decompress in a thread while we parse
             first = read_head(stream, 512)
         except READ_ERRORS as exc:
             return InputResult(path=path, kind="file", status="error",
@@ -454,6 +461,23 @@ def _read_file_input(path: str, raw: BinaryIO, options: ReadOptions, scanner) ->
     finally:
         if prefetch is not None:
             prefetch.close()
+
+
+def _xz_blocks(raw: BinaryIO):
+    """The block layout of a regular .xz file (see ingest.xzblocks), else None."""
+    try:
+        fd = raw.fileno()
+        info = os.fstat(fd)
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return xz_layout(fd, info.st_size)
+
+
+def _xz_workers() -> int:
+    """Decoding threads: two where there are two cores (the parsing thread shares them)."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
 def _drain(stream: BinaryIO, path: str, result: InputResult) -> None:

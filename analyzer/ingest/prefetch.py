@@ -24,7 +24,8 @@ _saved_interval = None
 _interval_lock = threading.Lock()
 
 
-def _reader_opened() -> None:
+def reader_opened() -> None:
+    """A thread that needs the GIL now and then starts: lower the switch interval."""
     global _open_readers, _saved_interval
     with _interval_lock:
         if _open_readers == 0:
@@ -33,7 +34,8 @@ def _reader_opened() -> None:
         _open_readers += 1
 
 
-def _reader_closed() -> None:
+def reader_closed() -> None:
+    """Such a thread stopped: the last one restores the interval."""
     global _open_readers
     with _interval_lock:
         _open_readers -= 1
@@ -52,7 +54,7 @@ class PrefetchReader(io.RawIOBase):
         self._done = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._fill, name="sos-analyzer-prefetch", daemon=True)
-        _reader_opened()
+        reader_opened()
         self._thread.start()
 
     def _put(self, item) -> bool:
@@ -142,5 +144,5 @@ class PrefetchReader(io.RawIOBase):
                 except queue.Empty:
                     break
             self._thread.join(timeout=5)
-            _reader_closed()
+            reader_closed()
         super().close()

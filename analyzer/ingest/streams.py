@@ -65,10 +65,14 @@ class CountingReader(io.RawIOBase):
     def readinto(self, b) -> int:
         n = self._raw.readinto(b)
         if n:
-            self.count += n
-            if self._on_read:
-                self._on_read(n)
+            self.add(n)
         return n or 0
+
+    def add(self, n: int) -> None:
+        """Count `n` bytes read from the file by other means (positioned reads)."""
+        self.count += n
+        if self._on_read:
+            self._on_read(n)
 
     def close(self) -> None:
         self._raw.close()
