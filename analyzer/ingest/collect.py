@@ -476,8 +476,9 @@ def _xz_blocks(raw: BinaryIO):
 
 
 def _xz_workers() -> int:
-    """Decoding threads: two where there are two cores (the parsing thread shares them)."""
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
+    """Decoding threads: one core is left to the parsing thread, two at least, four at most."""
+    cores = os.cpu_count() or 1
+    return 1 if cores < 2 else max(2, min(4, cores - 1))
 
 
 def _drain(stream: BinaryIO, path: str, result: InputResult) -> None:

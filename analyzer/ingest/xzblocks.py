@@ -164,7 +164,8 @@ class ParallelXzReader(io.RawIOBase):
         self._on_read = on_read
         self._counted_to = counted
         largest = max(decoded for _, _, decoded in layout.blocks)
-        self._pending: queue.Queue = queue.Queue(maxsize=max(2, AHEAD_BYTES // max(largest, 1)))
+        ahead = max(2, workers, AHEAD_BYTES // max(largest, 1))   # every worker kept busy
+        self._pending: queue.Queue = queue.Queue(maxsize=ahead)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sos-analyzer-xz")
         self._stop = threading.Event()
         self._buffer = memoryview(b"")
