@@ -62,3 +62,46 @@ def test_readinto_fills_the_buffer_given():
     reader = decompressing_reader(io.BytesIO(lzma.compress(TEXT)), "xz")
     buffered = io.BufferedReader(reader, buffer_size=1 << 16)
     assert buffered.read() == TEXT
+
+
+def test_forward_reader_reads_whole_requests_and_seeks_only_forward():
+    from analyzer.ingest.entries import ForwardReader
+
+    class Pieces(io.RawIOBase):   # hands out at most 7 bytes per read, like a block boundary
+        def __init__(self, data):
+            self.data, self.pos = data, 0
+
+        def read(self, n=-1):
+            n = 7 if n is None or n < 0 else min(n, 7)
+            out = self.data[self.pos:self.pos + n]
+            self.pos += len(out)
+            return out
+
+    reader = ForwardReader(Pieces(bytes(range(100))))
+    assert reader.read(20) == bytes(range(20)) and reader.tell() == 20
+    assert reader.seek(50) == 50 and reader.read(5) == bytes(range(50, 55))
+    assert reader.seek(2, io.SEEK_CUR) == 57 and reader.read(1) == bytes([57])
+    with pytest.raises(io.UnsupportedOperation):
+        reader.seek(10)
+    assert reader.seek(500) == 500 and reader.read(10) == b""   # past the end, as a file
+
+
+def test_tar_members_and_the_damage_after_them_read_through_the_forward_reader(tmp_path):
+    """A tar cut inside its third member: the first two whole, then the truncation named."""
+    import tarfile
+
+    from analyzer.ingest.entries import iter_tar
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for i, size in enumerate((10, 700_000, 300_000)):
+            info = tarfile.TarInfo(f"sosreport-x/file{i}")
+            info.size = size
+            info.pax_headers["RHT.security.selinux"] = "system_u:object_r:var_log_t:s0"
+            tf.addfile(info, io.BytesIO(bytes([65 + i]) * size))
+    cut = buf.getvalue()[:-200_000 - 10240]
+    got = []
+    with pytest.raises(tarfile.ReadError):
+        for entry in iter_tar(io.BytesIO(cut)):
+            got.append((entry.path, len(entry.opener().read())))
+    assert got[:2] == [("sosreport-x/file0", 10), ("sosreport-x/file1", 700_000)]
