@@ -170,17 +170,25 @@ def _text_key(frame: pd.DataFrame, columns) -> pd.Series:
     return pd.Series(list(zip(*parts)), index=frame.index, dtype=object)
 
 
-def _spread(rows: pd.DataFrame) -> pd.DataFrame:
-    """Order rows so the first few cover every node: node, source, line, round-robin."""
+def _spread(rows: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """Order rows so the first few cover every node: node, source, line, round-robin; the
+    first `limit` of them when given. The order is found on the key columns alone, so only
+    the rows kept are copied (a log rule's group can be most of the events)."""
     if rows.empty:
         return rows
     keys = [c for c in ("node", "source", "line", "ts") if c in rows.columns]
-    rows = rows.sort_values(keys, kind="stable", na_position="last") if keys else rows
-    if "node" in rows.columns:
-        rank = rows.groupby("node", dropna=False, sort=False).cumcount()
-        rows = rows.assign(_rank=rank.values).sort_values(["_rank", "node"], kind="stable")
-        rows = rows.drop(columns="_rank")
-    return rows
+    order = np.arange(len(rows))
+    if keys:
+        frame = rows[keys].reset_index(drop=True)
+        order = frame.sort_values(keys, kind="stable", na_position="last").index.to_numpy()
+        if "node" in keys:
+            nodes = frame["node"].iloc[order].reset_index(drop=True)
+            ranked = pd.DataFrame({"_rank": nodes.groupby(nodes, dropna=False, sort=False).cumcount(),
+                                   "node": nodes})
+            order = order[ranked.sort_values(["_rank", "node"], kind="stable").index.to_numpy()]
+    if limit is not None:
+        order = order[:limit]
+    return rows.iloc[order]
 
 
 def _row_evidence(rule: Rule, rows: pd.DataFrame, text_columns: list[str]) -> list[dict]:
@@ -551,7 +559,7 @@ def eval_logs(rule: Rule, case: Case) -> list[dict]:
         context, nodes = _group_context(case, members)
         counts = members["node"].value_counts()
         context["per_node"] = ", ".join(f"{n} ({counts[n]})" for n in sorted(counts.index))
-        shown = _spread(members).head(rule.max_evidence)
+        shown = _spread(members, rule.max_evidence)
         finding = make_finding(rule, context, nodes, _event_evidence(shown), len(members))
         finding["evidence_omitted"] = len(members) - len(shown)
         times = members["ts"].dropna()
@@ -615,8 +623,8 @@ def eval_correlate(rule: Rule, case: Case) -> list[dict]:
     context.update({"first_nodes": ", ".join(first_nodes), "then_nodes": ", ".join(then_nodes),
                     "first_rule": rule.first.rule or "-", "then_rule": rule.then.rule or "-",
                     "within": render_value(rule.within), "first_at": iso(origins["ts"].min())})
-    evidence = (_event_evidence(_spread(origins).head(max(rule.max_evidence // 2, 1)))
-                + _event_evidence(_spread(linked).head(rule.max_evidence)))
+    evidence = (_event_evidence(_spread(origins, max(rule.max_evidence // 2, 1)))
+                + _event_evidence(_spread(linked, rule.max_evidence)))
     nodes = sorted(set(first_nodes) | set(then_nodes))
     finding = make_finding(rule, context, nodes, evidence, len(linked), extra={"correlation": {
         "first": {"rule": rule.first.rule, "nodes": first_nodes,

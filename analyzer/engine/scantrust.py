@@ -107,6 +107,7 @@ class ScanRecord:
     def __init__(self, patterns: list[tuple[str, object]], scopes: dict[str, tuple]):
         self.router = LogRouter(patterns, scopes)
         self._by_file: dict[str, frozenset] = {}
+        self._frame: tuple | None = None
 
     def scanned(self, pattern_id: str, pattern: re.Pattern) -> bool:
         """Whether the scan searched this very pattern under this id."""
@@ -119,11 +120,18 @@ class ScanRecord:
         enough for the scanner's confirm window."""
         if "file" not in events.columns or "text" not in events.columns:
             return np.zeros(len(events), dtype=bool)
-        codes, files = pd.factorize(events["file"], use_na_sentinel=True)
+        codes, files, short = self._layout(events)
         per_file = np.array([pattern_id in self._ids(str(f)) for f in files] + [False], dtype=bool)
-        rows = per_file[codes]          # the sentinel -1 picks the trailing False
-        lengths = events["text"].str.len().fillna(TRUSTED_TEXT_CHARS + 1).to_numpy()
-        return rows & (lengths <= TRUSTED_TEXT_CHARS)
+        return per_file[codes] & short   # the code -1 (no file) picks the trailing False
+
+    def _layout(self, events: pd.DataFrame):
+        """Per event its file's code, the files, and whether its text is short enough:
+        computed once for the events frame (the patterns are many, the frame is one)."""
+        if self._frame is None or self._frame[0] is not events:
+            codes, files = pd.factorize(events["file"], use_na_sentinel=True)
+            lengths = events["text"].str.len().fillna(TRUSTED_TEXT_CHARS + 1).to_numpy()
+            self._frame = (events, (codes, files, lengths <= TRUSTED_TEXT_CHARS))
+        return self._frame[1]
 
     def _ids(self, path: str) -> frozenset:
         if path not in self._by_file:
