@@ -318,6 +318,20 @@ class _GuardedSource(io.RawIOBase):
         except READ_ERRORS as exc:
             raise _ArchiveReadError(exc) from exc
 
+    @property
+    def read_block(self):
+        """The member's read_block (up to n bytes as they come), guarded the same way."""
+        inner = getattr(self._stream, "read_block", None)
+        if inner is None:
+            raise AttributeError("read_block")
+
+        def read_block(n: int) -> bytes:
+            try:
+                return inner(n)
+            except READ_ERRORS as exc:
+                raise _ArchiveReadError(exc) from exc
+        return read_block
+
     def readinto(self, b) -> int:
         data = self.read(len(b))
         b[:len(data)] = data

@@ -125,6 +125,12 @@ class ForwardReader:
         self._pos += len(data)
         return data
 
+    def read_block(self, n: int) -> bytes:
+        """Up to `n` bytes, as the stream hands them out (one call: no join, no copy)."""
+        data = self._stream.read(n)
+        self._pos += len(data)
+        return data
+
     def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
         if whence == io.SEEK_CUR:
             pos += self._pos
@@ -140,6 +146,49 @@ class ForwardReader:
             skip -= len(chunk)
         self._pos = pos
         return pos
+
+
+class MemberReader(io.RawIOBase):
+    """The data of one tar member, read straight from the archive's ForwardReader.
+
+    `read(n)` returns n bytes unless the member ends; `read_block(n)` returns what the
+    decompressor hands out next (up to n), without the copies of tarfile's file object.
+    Data that stops before the member's size raises `tarfile.ReadError`, as tarfile does.
+    """
+
+    def __init__(self, source: ForwardReader, offset: int, size: int):
+        self._source = source
+        self._offset = offset
+        self._size = size
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read_block(self, n: int) -> bytes:
+        n = min(n, self._size - self._pos) if n is not None and n >= 0 else self._size - self._pos
+        if n <= 0:
+            return b""
+        self._source.seek(self._offset + self._pos)
+        data = self._source.read_block(n)
+        if not data:
+            raise tarfile.ReadError("unexpected end of data")
+        self._pos += len(data)
+        return data
+
+    def read(self, n: int = -1) -> bytes:
+        want = self._size - self._pos if n is None or n < 0 else min(n, self._size - self._pos)
+        parts, got = [], 0
+        while got < want:
+            data = self.read_block(want - got)
+            parts.append(data)
+            got += len(data)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[:len(data)] = data
+        return len(data)
 
 
 def displayable(name: str) -> str:
@@ -163,9 +212,9 @@ def iter_tar(stream: BinaryIO) -> Iterator[RawEntry]:
 
     Raises `tarfile.ReadError` when a damaged header stops the walk before the archive's end.
     """
+    source = ForwardReader(stream)
     try:
-        tf = tarfile.open(fileobj=ForwardReader(stream), mode="r:", errorlevel=1,
-                          tarinfo=_CheckedTarInfo)
+        tf = tarfile.open(fileobj=source, mode="r:", errorlevel=1, tarinfo=_CheckedTarInfo)
     except _HEADER_BUGS as exc:
         raise tarfile.ReadError(f"unreadable first tar header: {exc!r}") from None
     with tf:
@@ -187,7 +236,12 @@ def iter_tar(stream: BinaryIO) -> Iterator[RawEntry]:
                 etype = HARDLINK
             else:
                 etype = SPECIAL
-            opener = (lambda ti=ti: tf.extractfile(ti)) if etype == FILE else None
+            if etype != FILE:
+                opener = None
+            elif ti.issparse():   # tarfile maps the holes
+                opener = lambda ti=ti: tf.extractfile(ti)
+            else:
+                opener = lambda ti=ti: MemberReader(source, ti.offset_data, ti.size)
             yield RawEntry(path=path, raw_name=name, type=etype, size=ti.size,
                            linkname=displayable(ti.linkname) if ti.linkname else None, unsafe=unsafe,
                            opener=opener)

@@ -114,7 +114,11 @@ class PrefetchReader(io.RawIOBase):
                 self._done = True
                 raise item
             self._buffer = memoryview(item)
-        data = bytes(self._buffer[:n])
+        if n >= len(self._buffer) and self._buffer.obj is not None and \
+                len(self._buffer) == len(self._buffer.obj):
+            data = self._buffer.obj   # a whole block asked for: handed over, no copy
+        else:
+            data = bytes(self._buffer[:n])
         self._buffer = self._buffer[len(data):]
         return data
 

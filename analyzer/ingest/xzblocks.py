@@ -231,7 +231,11 @@ class ParallelXzReader(io.RawIOBase):
             except BaseException:
                 self._done = True
                 raise
-        data = bytes(self._buffer[:n])
+        if n >= len(self._buffer) and self._buffer.obj is not None and \
+                len(self._buffer) == len(self._buffer.obj):
+            data = self._buffer.obj   # a whole block asked for: handed over, no copy
+        else:
+            data = bytes(self._buffer[:n])
         self._buffer = self._buffer[len(data):]
         return data
 

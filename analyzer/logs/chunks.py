@@ -64,12 +64,14 @@ def scan_chunks(stream: BinaryIO, rel: str, scanner: LogScanner, hint: str | Non
     record held back for the next chunk are counted in the chunk where they end up.
     """
     pending, eof, line_base, size = b"", False, 0, first_chunk
+    # an archive member hands out the decompressor's blocks as they are (no join, no copy)
+    read = getattr(stream, "read_block", stream.read)
     while not eof or pending:
         piece = None
         if not eof:
             if before_read is not None:
                 before_read()
-            block = stream.read(size)
+            block = read(size)
             size = chunk
             eof = not block
             end = block.rfind(b"\n") + 1

@@ -105,3 +105,42 @@ def test_tar_members_and_the_damage_after_them_read_through_the_forward_reader(t
         for entry in iter_tar(io.BytesIO(cut)):
             got.append((entry.path, len(entry.opener().read())))
     assert got[:2] == [("sosreport-x/file0", 10), ("sosreport-x/file1", 700_000)]
+
+
+def test_member_reader_hands_out_blocks_and_whole_reads_and_names_a_cut_member():
+    import tarfile
+
+    from analyzer.ingest.entries import iter_tar
+
+    buf = io.BytesIO()
+    payload = bytes(range(256)) * 4000   # 1 024 000 bytes
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        for name in ("a", "b"):
+            info = tarfile.TarInfo(f"sosreport-x/{name}")
+            info.size = len(payload)
+            tf.addfile(info, io.BytesIO(payload))
+
+    class Blocks(io.RawIOBase):   # a decompressor handing out 300 000-byte blocks
+        def __init__(self, data):
+            self.data, self.pos = data, 0
+
+        def read(self, n=-1):
+            n = 300_000 if n is None or n < 0 else min(n, 300_000)
+            out = self.data[self.pos:self.pos + n]
+            self.pos += len(out)
+            return out
+
+    entries = iter_tar(Blocks(buf.getvalue()))
+    first = next(entries).opener()
+    pieces = []
+    while piece := first.read_block(1 << 20):
+        assert len(piece) <= 300_000
+        pieces.append(piece)
+    assert b"".join(pieces) == payload and len(pieces) >= 4
+    second = next(entries).opener()
+    assert second.read(10) == payload[:10] and second.read() == payload[10:]
+
+    cut = buf.getvalue()[:512 + 500_000]
+    member = next(iter_tar(Blocks(cut))).opener()
+    with pytest.raises(tarfile.ReadError):
+        member.read()
