@@ -525,6 +525,8 @@ def sniff(data: bytes, hint: str | None) -> LogFormat:
             score -= 0.5
         if score > best_score:
             best, best_score = fmt, score
+            if best_score >= len(lines):   # every line parsed: no later format can do better
+                break
     return best
 
 
