@@ -80,6 +80,8 @@ def _round4(n: int) -> int:
 def xz_layout(fd: int, size: int) -> XzLayout | None:
     """The blocks of a single-stream .xz file of `size` bytes (read with pread, the file
     offset untouched), or None when it is not one this module reads in parallel."""
+    if not hasattr(os, "pread"):   # Windows: the sequential reader
+        return None
     try:
         return _layout(fd, size)
     except (OSError, ValueError, struct.error):
