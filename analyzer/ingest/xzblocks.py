@@ -15,10 +15,8 @@ it always did.
 
 from __future__ import annotations
 
-import io
 import lzma
 import os
-import queue
 import struct
 import threading
 import zlib
@@ -26,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
-from analyzer.ingest.prefetch import reader_closed, reader_opened
+from analyzer.ingest.prefetch import QueuedBlockReader
 
 HEADER_MAGIC = b"\xfd7zXZ\x00"
 FOOTER_MAGIC = b"YZ"
@@ -149,10 +147,7 @@ def _decode(layout: XzLayout, number: int, block: bytes, unpadded: int, decoded:
     return data
 
 
-_END = object()
-
-
-class ParallelXzReader(io.RawIOBase):
+class ParallelXzReader(QueuedBlockReader):
     """The decoded content of a multi-block .xz file, its blocks decoded by `workers`
     threads, at most ~AHEAD_BYTES ahead of the reader; errors are raised where they occur
     in the content (the blocks before a damaged one are read first)."""
@@ -161,29 +156,18 @@ class ParallelXzReader(io.RawIOBase):
                  on_read: Callable[[int], None] | None = None, counted: int = 0):
         """`on_read(n)` hears of the file's bytes as they are read, past the first `counted`
         (already read, and told, by whoever sniffed the file)."""
+        largest = max(decoded for _, _, decoded in layout.blocks)
+        super().__init__(depth=max(2, workers, AHEAD_BYTES // max(largest, 1)))  # workers busy
         self._fd = fd
         self._layout = layout
         self._on_read = on_read
         self._counted_to = counted
-        largest = max(decoded for _, _, decoded in layout.blocks)
-        ahead = max(2, workers, AHEAD_BYTES // max(largest, 1))   # every worker kept busy
-        self._pending: queue.Queue = queue.Queue(maxsize=ahead)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sos-analyzer-xz")
-        self._stop = threading.Event()
-        self._buffer = memoryview(b"")
-        self._done = False
         self._feeder = threading.Thread(target=self._feed, name="sos-analyzer-xz-feed", daemon=True)
-        reader_opened()
         self._feeder.start()
 
-    def _put(self, item) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._pending.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def _block_of(self, item: Future) -> bytes:
+        return item.result()
 
     def _feed(self) -> None:
         """Read each block (pread: no shared file offset) and queue its decoding in order."""
@@ -200,11 +184,9 @@ class ParallelXzReader(io.RawIOBase):
                 if not self._put(future):
                     return
             self._count_to(self._layout.size)   # the index and footer, read by xz_layout
-            self._put(_END)
+            self._put(self.END)
         except BaseException as exc:   # raised in the reading thread, in order
-            failed: Future = Future()
-            failed.set_exception(exc)
-            self._put(failed)
+            self._put(exc)
 
     def _count_to(self, offset: int) -> None:
         if offset > self._counted_to:
@@ -212,51 +194,6 @@ class ParallelXzReader(io.RawIOBase):
                 self._on_read(offset - self._counted_to)
             self._counted_to = offset
 
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        if n is None or n < 0:
-            parts = []
-            while block := self.read(8 << 20):
-                parts.append(block)
-            return b"".join(parts)
-        while not self._buffer:
-            if self._done or not n:
-                return b""
-            item = self._pending.get()
-            if item is _END:
-                self._done = True
-                return b""
-            try:
-                self._buffer = memoryview(item.result())
-            except BaseException:
-                self._done = True
-                raise
-        if n >= len(self._buffer) and self._buffer.obj is not None and \
-                len(self._buffer) == len(self._buffer.obj):
-            data = self._buffer.obj   # a whole block asked for: handed over, no copy
-        else:
-            data = bytes(self._buffer[:n])
-        self._buffer = self._buffer[len(data):]
-        return data
-
-    read1 = read
-
-    def readinto(self, b) -> int:
-        data = self.read(len(b))
-        b[:len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            self._stop.set()
-            while True:   # unblock the feeder waiting on a full queue
-                try:
-                    self._pending.get_nowait()
-                except queue.Empty:
-                    break
-            self._feeder.join(timeout=5)
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            reader_closed()
-        super().close()
+    def _join(self) -> None:
+        self._feeder.join(timeout=5)
+        self._pool.shutdown(wait=True, cancel_futures=True)

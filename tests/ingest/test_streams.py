@@ -64,20 +64,23 @@ def test_readinto_fills_the_buffer_given():
     assert buffered.read() == TEXT
 
 
+class _Blocks(io.RawIOBase):
+    """A decompressor handing out at most `block` bytes per read (a block boundary)."""
+
+    def __init__(self, data: bytes, block: int):
+        self.data, self.block, self.pos = data, block, 0
+
+    def read(self, n=-1):
+        n = self.block if n is None or n < 0 else min(n, self.block)
+        out = self.data[self.pos:self.pos + n]
+        self.pos += len(out)
+        return out
+
+
 def test_forward_reader_reads_whole_requests_and_seeks_only_forward():
     from analyzer.ingest.entries import ForwardReader
 
-    class Pieces(io.RawIOBase):   # hands out at most 7 bytes per read, like a block boundary
-        def __init__(self, data):
-            self.data, self.pos = data, 0
-
-        def read(self, n=-1):
-            n = 7 if n is None or n < 0 else min(n, 7)
-            out = self.data[self.pos:self.pos + n]
-            self.pos += len(out)
-            return out
-
-    reader = ForwardReader(Pieces(bytes(range(100))))
+    reader = ForwardReader(_Blocks(bytes(range(100)), 7))
     assert reader.read(20) == bytes(range(20)) and reader.tell() == 20
     assert reader.seek(50) == 50 and reader.read(5) == bytes(range(50, 55))
     assert reader.seek(2, io.SEEK_CUR) == 57 and reader.read(1) == bytes([57])
@@ -120,17 +123,7 @@ def test_member_reader_hands_out_blocks_and_whole_reads_and_names_a_cut_member()
             info.size = len(payload)
             tf.addfile(info, io.BytesIO(payload))
 
-    class Blocks(io.RawIOBase):   # a decompressor handing out 300 000-byte blocks
-        def __init__(self, data):
-            self.data, self.pos = data, 0
-
-        def read(self, n=-1):
-            n = 300_000 if n is None or n < 0 else min(n, 300_000)
-            out = self.data[self.pos:self.pos + n]
-            self.pos += len(out)
-            return out
-
-    entries = iter_tar(Blocks(buf.getvalue()))
+    entries = iter_tar(_Blocks(buf.getvalue(), 300_000))
     first = next(entries).opener()
     pieces = []
     while piece := first.read_block(1 << 20):
@@ -141,6 +134,6 @@ def test_member_reader_hands_out_blocks_and_whole_reads_and_names_a_cut_member()
     assert second.read(10) == payload[:10] and second.read() == payload[10:]
 
     cut = buf.getvalue()[:512 + 500_000]
-    member = next(iter_tar(Blocks(cut))).opener()
+    member = next(iter_tar(_Blocks(cut, 300_000))).opener()
     with pytest.raises(tarfile.ReadError):
         member.read()
