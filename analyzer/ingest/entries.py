@@ -1,8 +1,10 @@
-"""Walk an archive (in stream mode) or a directory as a sequence of raw entries.
+"""Walk an archive (as a stream) or a directory as a sequence of raw entries.
 
 An entry is one member with a safe, normalised path. Its data must be read (with `read`)
-before the walk moves on: tar archives are read strictly sequentially (`tarfile` mode ``r|``),
-never extracted and never seeked.
+before the walk moves on: tar archives are read strictly sequentially, never extracted;
+`tarfile` reads the headers in its file mode over a stream that only moves forward
+(:class:`ForwardReader`), and a member's data comes straight from that stream
+(:class:`MemberReader`).
 """
 
 from __future__ import annotations
