@@ -26,7 +26,7 @@ except `x == null` / `x != null`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -171,7 +171,15 @@ class Node:
         return type(self).__name__
 
     def children(self) -> list["Node"]:
-        return []
+        """The nodes among its fields (and in its list fields), in field order."""
+        out: list[Node] = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Node):
+                out.append(value)
+            elif isinstance(value, (list, tuple)):
+                out.extend(v for v in value if isinstance(v, Node))
+        return out
 
     def walk(self):
         yield self
@@ -238,9 +246,6 @@ class Compare(Node):
     op: str
     left: Node
     right: Node
-
-    def children(self):
-        return [self.left, self.right]
 
     def describe(self):
         return f"{self.left.describe()} {self.op} {self.right.describe()}"
@@ -309,9 +314,6 @@ class Membership(Node):
     right: Node
     negate: bool
 
-    def children(self):
-        return [self.left, self.right]
-
     def describe(self):
         return f"{self.left.describe()} {'not in' if self.negate else 'in'} {self.right.describe()}"
 
@@ -374,9 +376,6 @@ class Match(Node):
     pattern: re.Pattern
     negate: bool
 
-    def children(self):
-        return [self.left]
-
     def describe(self):
         return f"{self.left.describe()} {'!~' if self.negate else '~'} {self.pattern.pattern!r}"
 
@@ -412,9 +411,6 @@ class Arithmetic(Node):
     op: str
     left: Node
     right: Node
-
-    def children(self):
-        return [self.left, self.right]
 
     def describe(self):
         return f"({self.left.describe()} {self.op} {self.right.describe()})"
@@ -460,9 +456,6 @@ class BoolOp(Node):
     op: str                 # and | or
     operands: list
 
-    def children(self):
-        return list(self.operands)
-
     def describe(self):
         return f" {self.op} ".join(o.describe() for o in self.operands)
 
@@ -483,9 +476,6 @@ class BoolOp(Node):
 class Not(Node):
     operand: Node
 
-    def children(self):
-        return [self.operand]
-
     def describe(self):
         return f"not {self.operand.describe()}"
 
@@ -498,9 +488,6 @@ class Not(Node):
 class Call(Node):
     name: str
     args: list
-
-    def children(self):
-        return list(self.args)
 
     def describe(self):
         return f"{self.name}({', '.join(a.describe() for a in self.args)})"
