@@ -9,6 +9,7 @@ the line, and may attach the rows it did parse as ``partial``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,15 +31,28 @@ REGISTRY: dict[str, ParserSpec] = {}
 
 
 def parser(*kinds: str, tables: tuple[str, ...] | list[str] = ()):
-    """Register `fn` as the parser of each artifact kind in `kinds`."""
+    """Register `fn` as the parser of each artifact kind in `kinds`. The function returned
+    keeps the contract for every parser: an exception other than ParseError (a parser bug
+    on text it did not expect) leaves it as a ParseError naming the parser."""
 
     def wrap(fn: ParserFn) -> ParserFn:
+        name = f"{fn.__module__}.{fn.__name__}"
+
+        @functools.wraps(fn)
+        def guarded(text: str, path: str) -> Tables:
+            try:
+                return fn(text, path)
+            except ParseError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the contract: only ParseError leaves
+                raise ParseError(f"parser {fn.__name__} failed: {exc!r}") from exc
+
         for kind in kinds:
-            if kind in REGISTRY and REGISTRY[kind].fn is not fn:
+            if kind in REGISTRY and REGISTRY[kind].name != name:
                 raise RuntimeError(f"two parsers for artifact kind {kind!r}: "
-                                   f"{REGISTRY[kind].name} and {fn.__module__}.{fn.__name__}")
-            REGISTRY[kind] = ParserSpec(kind, fn, tuple(tables), f"{fn.__module__}.{fn.__name__}")
-        return fn
+                                   f"{REGISTRY[kind].name} and {name}")
+            REGISTRY[kind] = ParserSpec(kind, guarded, tuple(tables), name)
+        return guarded
 
     return wrap
 

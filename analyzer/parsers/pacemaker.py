@@ -518,12 +518,7 @@ def parse_pcs_status(text: str, path: str) -> Tables:
         * galera_promote_0 on galera-bundle-1 'unknown error' (1): call=42, status=complete, exitreason='...',
             last-rc-change='Thu May 14 04:45:52 2020', queued=0ms, exec=4352ms
     """
-    try:
-        return _StatusReader(text).read()
-    except ParseError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the contract: only ParseError leaves a parser
-        raise ParseError(f"pacemaker status parser failed: {exc}") from None
+    return _StatusReader(text).read()
 
 
 def looks_like_status(text: str) -> bool:

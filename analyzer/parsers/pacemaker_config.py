@@ -185,12 +185,7 @@ def parse_pcs_config(text: str, path: str) -> Tables:
         Cluster Properties:
          stonith-enabled: false
     """
-    try:
-        tables = _read_config(text)
-    except ParseError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - only ParseError may leave a parser
-        raise ParseError(f"pcs config parser failed: {exc}") from None
+    tables = _read_config(text)
     if not any(tables.values()) and not re.search(r"^(Cluster Name:|Resources:|Corosync Nodes:)", text, re.M):
         raise ParseError("no pcs config content found", line=1 if text else None)
     return tables
@@ -206,12 +201,7 @@ def parse_pcs_resource_show(text: str, path: str) -> Tables:
         Bundle: galera-bundle
           Podman: image=cluster.common.tag/rhosp17-openstack-mariadb:pcmklatest replicas=3 promoted-max=3 network=host
     """
-    try:
-        tables = _read_config(text)
-    except ParseError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - only ParseError may leave a parser
-        raise ParseError(f"pcs resource show parser failed: {exc}") from None
+    tables = _read_config(text)
     if tables["pcs_bundles"] or re.search(r"^\s*(Resource|Group|Clone|Bundle): ", text, re.M):
         return {"pcs_bundles": tables["pcs_bundles"], "pcs_resources": []}
     if looks_like_status(text):

@@ -100,12 +100,7 @@ def parse_quorum_status(text: str, path: str) -> Tables:
         Total votes:      3
              1          1         NR controller-0 (local)
     """
-    try:
-        row = _quorum(text)
-    except ParseError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - only ParseError may leave a parser
-        raise ParseError(f"quorum status parser failed: {exc}") from None
+    row = _quorum(text)
     if row["line"] is None:
         raise ParseError("no quorum information found", line=1 if text else None)
     if row["quorate"] is None and "Quorate" in row["flags"]:
