@@ -32,7 +32,8 @@ from analyzer.derive.clock import date_offsets
 from analyzer.ingest.catalogue import Catalogue, default_catalogue
 from analyzer.ingest.collect import UnitResult, is_sosreport_dir
 from analyzer.ingest.entries import FILE, SYMLINK, iter_directory
-from analyzer.ingest.identity import identify, merge, zone_of
+from analyzer.ingest.identity import identify, merge
+from analyzer.logs.timeutil import zone_of
 from analyzer.ingest.sniff import sniff_kind
 from analyzer.ingest.streams import decompressing_reader, is_tar_header, sniff_compression
 from analyzer.logs.chunks import scan_chunks

@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from analyzer.engine.expr import Env
-from analyzer.engine.findings import (evidence_item, fill, fold, iso, make_finding,
+from analyzer.engine.findings import (evidence_item, fill, fold, make_finding,
                                       render_value, sort_findings)
 from analyzer.engine.rule import Rule, template_fields
 from analyzer.engine.scantrust import ScanRecord, scan_equivalent
+from analyzer.logs.timeutil import iso_utc
 from analyzer.errors import RuleError
 from analyzer.memory import release_freed_memory
 
@@ -564,7 +565,7 @@ def eval_logs(rule: Rule, case: Case) -> list[dict]:
         finding["evidence_omitted"] = len(members) - len(shown)
         times = members["ts"].dropna()
         if len(times):
-            finding["first_seen"], finding["last_seen"] = iso(times.min()), iso(times.max())
+            finding["first_seen"], finding["last_seen"] = iso_utc(times.min()), iso_utc(times.max())
         findings.append(finding)
     return findings
 
@@ -622,19 +623,19 @@ def eval_correlate(rule: Rule, case: Case) -> list[dict]:
     context, _ = _group_context(case, linked)
     context.update({"first_nodes": ", ".join(first_nodes), "then_nodes": ", ".join(then_nodes),
                     "first_rule": rule.first.rule or "-", "then_rule": rule.then.rule or "-",
-                    "within": render_value(rule.within), "first_at": iso(origins["ts"].min())})
+                    "within": render_value(rule.within), "first_at": iso_utc(origins["ts"].min())})
     evidence = (_event_evidence(_spread(origins, max(rule.max_evidence // 2, 1)))
                 + _event_evidence(_spread(linked, rule.max_evidence)))
     nodes = sorted(set(first_nodes) | set(then_nodes))
     finding = make_finding(rule, context, nodes, evidence, len(linked), extra={"correlation": {
         "first": {"rule": rule.first.rule, "nodes": first_nodes,
-                  "at": iso(origins["ts"].min())},
+                  "at": iso_utc(origins["ts"].min())},
         "then": {"rule": rule.then.rule, "nodes": then_nodes, "count": int(len(linked)),
-                 "until": iso(linked["ts"].max())},
+                 "until": iso_utc(linked["ts"].max())},
         "within_s": int(rule.within.total_seconds())}})
     finding["evidence_omitted"] = max(len(origins) + len(linked) - len(finding["evidence"]), 0)
-    finding["first_seen"] = iso(origins["ts"].min())
-    finding["last_seen"] = iso(linked["ts"].max())
+    finding["first_seen"] = iso_utc(origins["ts"].min())
+    finding["last_seen"] = iso_utc(linked["ts"].max())
     return [finding]
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from analyzer.logs.timeutil import iso_utc
 from analyzer.redact import redact_text
 
 SEVERITY_RANK = {"critical": 0, "error": 1, "warning": 2, "info": 3}
@@ -34,7 +35,7 @@ def render_value(value) -> str:
     if isinstance(value, (np.bool_, bool)):
         return "true" if value else "false"
     if isinstance(value, (pd.Timestamp, datetime)):
-        return iso(value) or "-"
+        return iso_utc(value) or "-"
     if isinstance(value, pd.Timedelta):
         return _human_duration(value)
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -58,21 +59,6 @@ def _human_duration(delta: pd.Timedelta) -> str:
             parts.append(f"{seconds // size}{unit}")
             seconds %= size
     return sign + "".join(parts[:2])
-
-
-def iso(value) -> str | None:
-    """Aware time -> '2024-05-01T10:00:00Z' (naive taken as UTC); None for missing."""
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        return None
-    if pd.isna(stamp):
-        return None
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    text = stamp.isoformat()
-    return text.replace("+00:00", "Z")
 
 
 class _SafeFormatter(string.Formatter):
@@ -125,7 +111,7 @@ def evidence_item(node, path, line, text, timestamp=None) -> dict:
             line_number = None
     return {"node": str(node) if node is not None else "-",
             "path": str(path) if path is not None and path == path else "-",
-            "line": line_number, "text": redact_text(text), "timestamp": iso(timestamp)}
+            "line": line_number, "text": redact_text(text), "timestamp": iso_utc(timestamp)}
 
 
 def _evidence_key(item: dict):

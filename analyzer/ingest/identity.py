@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.bundle import NodeInfo
 from analyzer.ingest.collect import UnitResult
+from analyzer.logs.timeutil import zone_of
 
 _FRIENDLY = re.compile(r"^(?:secured-)?sosreport-(?P<name>.+?)(?:-\d{4}-\d\d-\d\d-[a-z]{7}|-\d{14}|\.\d+-\d{14})$")
 _COLLECTOR = re.compile(r"^sos-collector-")
@@ -88,16 +88,6 @@ def _timezone(unit: UnitResult) -> str | None:
     if text:
         return text.strip().splitlines()[0].strip() or None
     return None
-
-
-def zone_of(name: str | None):
-    """The tzinfo of an IANA zone name; UTC when unknown or absent."""
-    if not name:
-        return timezone.utc
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
 
 
 def _collected_at(unit: UnitResult, tz_name: str | None) -> datetime | None:

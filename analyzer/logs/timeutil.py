@@ -57,13 +57,38 @@ def month_number(name: bytes | str) -> int:
     return MONTHS[name[:3].capitalize()]
 
 
-def _zone(tz_name: str | None):
-    if not tz_name:
+def zone_of(name: str | None):
+    """The tzinfo of an IANA zone name; UTC when unknown or absent."""
+    if not name:
         return timezone.utc
     try:
-        return ZoneInfo(tz_name)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return timezone.utc
+
+
+def utc_timestamp(value) -> pd.Timestamp | None:
+    """Any timestamp-like value (ISO string, datetime, Timestamp) as an aware UTC Timestamp
+    (naive taken as UTC); None for missing or unreadable."""
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return None
+    if ts is pd.NaT or pd.isna(ts):
+        return None
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def iso_utc(value) -> str | None:
+    """RFC 3339 UTC string (`2024-05-14T04:45:52Z`, fractions only when present)."""
+    ts = utc_timestamp(value)
+    if ts is None:
+        return None
+    py = ts.to_pydatetime().astimezone(timezone.utc)
+    fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if py.microsecond else "%Y-%m-%dT%H:%M:%SZ"
+    return py.strftime(fmt)
 
 
 def resolve_year(ts: datetime, reference_local: datetime) -> datetime:
@@ -96,7 +121,7 @@ def to_utc(records_df: pd.DataFrame, tz_name: str | None,
     if out.empty:
         out["ts"] = pd.Series([], dtype="datetime64[ns, UTC]")
         return out
-    zone = _zone(tz_name)
+    zone = zone_of(tz_name)
     ref_local = None
     if reference is not None:
         ref = reference if reference.tzinfo else reference.replace(tzinfo=timezone.utc)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
+
+from analyzer.logs.timeutil import iso_utc, utc_timestamp  # noqa: F401 - iso_utc: for the report modules
 
 
 def plain(value):
@@ -53,32 +55,9 @@ def text(value) -> str | None:
     return value if value != "" else None
 
 
-def to_utc(value) -> pd.Timestamp | None:
-    """Any timestamp-like value (ISO string, datetime, Timestamp) as an aware UTC Timestamp."""
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        return None
-    if ts is pd.NaT or pd.isna(ts):
-        return None
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def iso_utc(value) -> str | None:
-    """RFC 3339 UTC string (`2024-05-14T04:45:52Z`, fractions only when present)."""
-    ts = to_utc(value)
-    if ts is None:
-        return None
-    py = ts.to_pydatetime().astimezone(timezone.utc)
-    fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if py.microsecond else "%Y-%m-%dT%H:%M:%SZ"
-    return py.strftime(fmt)
-
-
 def display_time(value) -> str:
     """`2024-05-14T04:45:52.123Z` -> `2024-05-14 04:45:52` (UTC); empty for None."""
-    ts = to_utc(value)
+    ts = utc_timestamp(value)
     return ts.strftime("%Y-%m-%d %H:%M:%S") if ts is not None else ""
 
 

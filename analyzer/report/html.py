@@ -14,14 +14,15 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup
 
-from analyzer.report.frames import display_time, to_utc
+from analyzer.logs.timeutil import utc_timestamp
+from analyzer.report.frames import display_time
 from analyzer.report.svg import timeline_geometry
 
 SEVERITY_LABELS = {"critical": "Critical", "error": "Error", "warning": "Warning", "info": "Info"}
 
 
 def _duration(start, end) -> str:
-    a, b = to_utc(start), to_utc(end)
+    a, b = utc_timestamp(start), utc_timestamp(end)
     if a is None or b is None:
         return ""
     seconds = int((b - a).total_seconds())

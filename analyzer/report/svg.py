@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from analyzer.report.frames import to_utc
+from analyzer.logs.timeutil import utc_timestamp
 
 WIDTH = 1000
 LABEL_WIDTH = 190
@@ -38,10 +38,10 @@ def timeline_geometry(incidents: list[dict], heat: dict) -> dict | None:
     """Positions of everything drawn in the timeline; None when there is nothing to draw."""
     times = []
     for item in incidents:
-        times += [to_utc(item["start"]), to_utc(item["end"])]
+        times += [utc_timestamp(item["start"]), utc_timestamp(item["end"])]
     for row in heat.get("rows", []):
         for cell in row["cells"]:
-            start = to_utc(cell["start"])
+            start = utc_timestamp(cell["start"])
             times += [start, start + pd.Timedelta(minutes=heat["bucket_minutes"])]
     times = [t for t in times if t is not None]
     if not times:
@@ -54,7 +54,7 @@ def timeline_geometry(incidents: list[dict], heat: dict) -> dict | None:
     span = (t1 - t0).total_seconds()
 
     def x(ts) -> float:
-        return round(LABEL_WIDTH + (to_utc(ts) - t0).total_seconds() / span * plot, 1)
+        return round(LABEL_WIDTH + (utc_timestamp(ts) - t0).total_seconds() / span * plot, 1)
 
     step = _tick_step(t1 - t0)
     ticks, tick, previous = [], t0.floor(step) if step <= pd.Timedelta("1D") else t0.floor("1D"), None
